@@ -1,0 +1,47 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Vault.Server.Infrastructure;
+
+namespace Vault.Server.Data;
+
+public static class DataModule
+{
+    public static IServiceCollection AddVaultData(this IServiceCollection services, VaultOptions options)
+    {
+        Directory.CreateDirectory(options.FullDataDirectory);
+        var connectionString = options.ConnectionString
+            ?? $"Data Source={Path.Combine(options.FullDataDirectory, "vault.db")}";
+        services.AddDbContext<VaultDbContext>(db =>
+        {
+            db.UseSqlite(connectionString);
+            db.UseOpenIddict<Guid>();
+        });
+        services.AddHealthChecks().AddDbContextCheck<VaultDbContext>("database", tags: ["ready"]);
+        services.AddHostedService<DatabaseMigrator>();
+        return services;
+    }
+
+    /// <summary>Applies migrations before the server takes requests (hosted services start before Kestrel).</summary>
+    private sealed class DatabaseMigrator(IServiceProvider services) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
+
+/// <summary>Lets `dotnet ef migrations add` build the context without starting the server.</summary>
+public sealed class DesignTimeDbContextFactory : IDesignTimeDbContextFactory<VaultDbContext>
+{
+    public VaultDbContext CreateDbContext(string[] args)
+    {
+        var options = new DbContextOptionsBuilder<VaultDbContext>().UseSqlite("Data Source=design.db");
+        options.UseOpenIddict<Guid>();
+        return new VaultDbContext(options.Options);
+    }
+}

@@ -1,0 +1,97 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Vault.Contracts;
+using Vault.Contracts.Identity;
+using Vault.Crypto;
+using Vault.Server.Data;
+using Vault.Server.Infrastructure;
+using Vault.Server.Keys;
+
+namespace Vault.Server.Identity;
+
+/// <summary>
+/// Accepting an invitation creates the account and its first device in one transaction. Everything the client
+/// sends is checked for shape and signatures first; any failure changes nothing, the invitation included.
+/// </summary>
+internal static class Registration
+{
+    public static void MapRegistration(this IEndpointRouteBuilder app) =>
+        app.MapPost("/auth/register", Handle).AllowAnonymous().WithTags("Identity")
+            .WithSummary("Accept an invitation: create the account and its first device.");
+
+    private static async Task<IResult> Handle(RegisterRequest request, VaultDbContext db, UserManager<VaultUser> users,
+        InvitationService invitations, TotpVerifier totp, IOptions<VaultOptions> options, TimeProvider clock,
+        CancellationToken ct)
+    {
+        var username = PreLogin.Normalize(request.Username ?? "");
+        if (Validate(request, username) is { } problem)
+        {
+            return problem;
+        }
+        var policy = options.Value.Kdf;
+        var now = clock.GetUtcNow();
+        var user = new VaultUser
+        {
+            Id = Guid.CreateVersion7(),
+            UserName = username,
+            Role = Roles.Guardian, // replaced by the invitation's role below
+            KdfSalt = request.KdfSalt,
+            KdfOpsLimit = policy.OpsLimit,
+            KdfMemLimitBytes = policy.MemLimitBytes,
+            KeyBundle = request.KeyBundle,
+            IdentitySigningKey = request.IdentitySigningKey,
+            IdentityBoxKey = request.IdentityBoxKey,
+            PasswordHash = AuthKeyHasher.Hash(request.AuthKey),
+            CreatedAt = now,
+        };
+
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        if (await users.FindByNameAsync(username) is not null)
+        {
+            return Problems.Result(409, ProblemTypes.UsernameTaken, "This username is taken.");
+        }
+        var invitation = await invitations.RedeemAsync(request.InvitationCode, user.Id, ct);
+        if (invitation is null)
+        {
+            return Problems.BadRequest(ProblemTypes.InvalidInvitation, "The invitation code is invalid, expired or already used.");
+        }
+        user.Role = invitation.Role;
+        var required = Roles.RequiresSecondFactor(user.Role);
+        var enrollment = required ? totp.Enroll(user, required: true) : null;
+        var created = await users.CreateAsync(user);
+        if (!created.Succeeded)
+        {
+            return Problems.Validation(string.Join(" ", created.Errors.Select(e => e.Description)));
+        }
+        var device = KeysModule.NewDevice(user.Id, request.Device, now);
+        db.Devices.Add(device);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.Ok(new RegisterResponse(user.Id, device.Id, user.Role, enrollment));
+    }
+
+    private static IResult? Validate(RegisterRequest request, string username)
+    {
+        if (!PreLogin.IsValidUsername(username))
+        {
+            return Problems.Validation("A username is 3 to 64 characters: a-z, 0-9 and . _ @ -");
+        }
+        if (request.KdfSalt is not { Length: KdfParameters.SaltBytes } || request.AuthKey is not { Length: AuthKeyHasher.AuthKeyBytes })
+        {
+            return Problems.BadRequest(ProblemTypes.MalformedKey, "The KDF salt must be 16 bytes and the authentication key 32 bytes.");
+        }
+        if (!KeyBundle.IsWellFormed(request.KeyBundle))
+        {
+            return Problems.BadRequest(ProblemTypes.MalformedKey, "The key bundle is malformed.");
+        }
+        if (request.IdentitySigningKey is not { Length: DeviceKeys.PublicKeyBytes } ||
+            request.IdentityBoxKey is not { Length: DeviceKeys.PublicKeyBytes })
+        {
+            return Problems.BadRequest(ProblemTypes.MalformedKey, "Identity public keys must be 32 bytes each.");
+        }
+        return request.Device is null
+            ? Problems.Validation("A first device is required.")
+            : KeysModule.ValidateDevice(request.Device, request.IdentitySigningKey);
+    }
+}

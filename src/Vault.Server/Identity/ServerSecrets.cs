@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Vault.Server.Identity;
+
+/// <summary>
+/// The server's own keys, created on first start and kept in the data directory (mode 0600): the OpenIddict
+/// signing and encryption keys, and the secret that makes fake pre-login salts stable per username.
+/// </summary>
+public sealed class ServerSecrets
+{
+    public RsaSecurityKey SigningKey { get; }
+    public RsaSecurityKey EncryptionKey { get; }
+    public byte[] PreLoginSecret { get; }
+    public string KeysDirectory { get; }
+
+    public ServerSecrets(string dataDirectory)
+    {
+        KeysDirectory = Path.Combine(dataDirectory, "keys");
+        Directory.CreateDirectory(KeysDirectory);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(KeysDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        SigningKey = LoadOrCreateRsa("token-signing.pem", "vault-signing");
+        EncryptionKey = LoadOrCreateRsa("token-encryption.pem", "vault-encryption");
+        PreLoginSecret = LoadOrCreate("prelogin.key", () => RandomNumberGenerator.GetBytes(32));
+    }
+
+    private RsaSecurityKey LoadOrCreateRsa(string file, string keyIdPrefix)
+    {
+        var pem = LoadOrCreate(file, () =>
+        {
+            using var fresh = RSA.Create(3072);
+            return System.Text.Encoding.ASCII.GetBytes(fresh.ExportPkcs8PrivateKeyPem());
+        });
+        var rsa = RSA.Create();
+        rsa.ImportFromPem(System.Text.Encoding.ASCII.GetString(pem));
+        // A key id derived from the public key: stable across restarts, different after a rotation.
+        var thumbprint = SHA256.HashData(rsa.ExportSubjectPublicKeyInfo());
+        return new RsaSecurityKey(rsa) { KeyId = $"{keyIdPrefix}-{Convert.ToHexStringLower(thumbprint)[..16]}" };
+    }
+
+    private byte[] LoadOrCreate(string file, Func<byte[]> create)
+    {
+        var path = Path.Combine(KeysDirectory, file);
+        if (File.Exists(path))
+        {
+            return File.ReadAllBytes(path);
+        }
+        var bytes = create();
+        var temp = path + ".tmp";
+        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // secrets: owner only
+        }
+        using (var stream = new FileStream(temp, fileOptions))
+        {
+            stream.Write(bytes);
+        }
+        File.Move(temp, path, overwrite: false);
+        return bytes;
+    }
+}

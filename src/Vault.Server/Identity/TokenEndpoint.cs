@@ -1,0 +1,132 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using Vault.Contracts;
+using Vault.Contracts.Identity;
+using Vault.Server.Data;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Vault.Server.Identity;
+
+/// <summary>
+/// The OpenID Connect token endpoint (OpenIddict passthrough). Password grant: the "password" is the client's
+/// base64 authentication key, plus a TOTP code where the account has one, plus optionally the device the token
+/// is for. Refresh grant: re-checks the account and device, and re-reads the role.
+/// </summary>
+internal static class TokenEndpoint
+{
+    public static void MapTokenEndpoint(this IEndpointRouteBuilder app) =>
+        app.MapPost(VaultOAuth.TokenPath, Exchange).ExcludeFromDescription().AllowAnonymous();
+
+    private static async Task<IResult> Exchange(HttpContext http, UserManager<VaultUser> users, TotpVerifier totp,
+        VaultDbContext db, CancellationToken ct)
+    {
+        var request = http.GetOpenIddictServerRequest();
+        if (request is null)
+        {
+            return Results.Problem(statusCode: 400, type: ProblemTypes.MalformedRequest, title: "Not an OpenID Connect request.");
+        }
+        if (request.IsPasswordGrantType())
+        {
+            return await PasswordGrant(request, users, totp, db, ct);
+        }
+        if (request.IsRefreshTokenGrantType())
+        {
+            return await RefreshGrant(http, users, db, ct);
+        }
+        return TokenErrors.Reject(Errors.UnsupportedGrantType, ProblemTypes.UnsupportedGrant, "This grant type is not supported.");
+    }
+
+    private static async Task<IResult> PasswordGrant(OpenIddictRequest request, UserManager<VaultUser> users,
+        TotpVerifier totp, VaultDbContext db, CancellationToken ct)
+    {
+        var user = await users.FindByNameAsync(PreLogin.Normalize(request.Username ?? ""));
+        if (user is null)
+        {
+            return TokenErrors.InvalidCredentials();
+        }
+        if (await users.IsLockedOutAsync(user))
+        {
+            return TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.AccountLocked,
+                "Too many failed attempts: the account is locked for a while.");
+        }
+        if (!AuthKeyHasher.Verify(user.PasswordHash, request.Password))
+        {
+            await users.AccessFailedAsync(user);
+            return TokenErrors.InvalidCredentials();
+        }
+        if (Roles.RequiresSecondFactor(user.Role) || user.TotpEnabled)
+        {
+            var code = (string?)request.GetParameter(VaultOAuth.TotpParameter);
+            if (string.IsNullOrEmpty(code))
+            {
+                return TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.SecondFactorRequired,
+                    "This account needs a TOTP code (totp_code).");
+            }
+            if (!await totp.VerifyAsync(user, code, ct))
+            {
+                await users.AccessFailedAsync(user);
+                return TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.InvalidSecondFactor,
+                    "The TOTP code is wrong, expired or already used.");
+            }
+        }
+        await users.ResetAccessFailedCountAsync(user);
+
+        Guid? deviceId = null;
+        var deviceParameter = (string?)request.GetParameter(VaultOAuth.DeviceParameter);
+        if (!string.IsNullOrEmpty(deviceParameter))
+        {
+            if (!Guid.TryParse(deviceParameter, out var parsed) || !await IsActiveDevice(db, user.Id, parsed, ct))
+            {
+                return TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.DeviceRevoked,
+                    "The device is unknown or has been revoked.");
+            }
+            deviceId = parsed;
+        }
+        return SignIn(user, deviceId, request.GetScopes());
+    }
+
+    private static async Task<IResult> RefreshGrant(HttpContext http, UserManager<VaultUser> users, VaultDbContext db,
+        CancellationToken ct)
+    {
+        var result = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        var principal = result.Principal;
+        var user = principal is null ? null : await users.FindByIdAsync(principal.UserId().ToString());
+        if (principal is null || user is null || await users.IsLockedOutAsync(user))
+        {
+            return TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.InvalidCredentials, "The refresh token is no longer valid.");
+        }
+        var deviceId = principal.DeviceId();
+        if (deviceId is not null && !await IsActiveDevice(db, user.Id, deviceId.Value, ct))
+        {
+            return TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.DeviceRevoked, "The device has been revoked.");
+        }
+        return SignIn(user, deviceId, principal.GetScopes());
+    }
+
+    private static Task<bool> IsActiveDevice(VaultDbContext db, Guid userId, Guid deviceId, CancellationToken ct) =>
+        db.Devices.AnyAsync(d => d.Id == deviceId && d.UserId == userId && d.RevokedAt == null, ct);
+
+    private static IResult SignIn(VaultUser user, Guid? deviceId, IEnumerable<string> scopes)
+    {
+        var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, user.Id.ToString())
+            .SetClaim(Claims.Name, user.UserName)
+            .SetClaim(VaultOAuth.RoleClaim, user.Role);
+        if (deviceId is not null)
+        {
+            identity.SetClaim(VaultOAuth.DeviceClaim, deviceId.Value.ToString());
+        }
+        var allowed = new[] { Scopes.OpenId, Scopes.OfflineAccess, VaultOAuth.ApiScope };
+        identity.SetScopes(scopes.Intersect(allowed, StringComparer.Ordinal));
+        identity.SetDestinations(claim => claim.Type is Claims.Subject or Claims.Name or VaultOAuth.RoleClaim
+            ? [Destinations.AccessToken, Destinations.IdentityToken]
+            : [Destinations.AccessToken]);
+        return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+}

@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Vault.Contracts;
+
+namespace Vault.Server.Infrastructure;
+
+/// <summary>
+/// Every error leaves as RFC 9457 ProblemDetails with a stable type URI. Exceptions become a bare 500 (or 400
+/// for unreadable requests) without their message: details go to the log, never to the client.
+/// </summary>
+public static class Problems
+{
+    public static IServiceCollection AddVaultProblemDetails(this IServiceCollection services)
+    {
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var problem = context.ProblemDetails;
+            var status = problem.Status ?? context.HttpContext.Response.StatusCode;
+            if (context.Exception is BadHttpRequestException bad)
+            {
+                status = bad.StatusCode;
+                problem.Title = status == 413 ? "The request body is too large." : "The request could not be read.";
+                problem.Detail = null;
+            }
+            problem.Status = status;
+            if (problem.Type is null || problem.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal))
+            {
+                problem.Type = ProblemTypes.ForStatus(status);
+            }
+            problem.Extensions.Remove("exception");
+            problem.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
+        });
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        return services;
+    }
+
+    public static ProblemHttpResult Result(int status, string type, string title, string? detail = null) =>
+        TypedResults.Problem(new ProblemDetails { Status = status, Type = type, Title = title, Detail = detail });
+
+    public static ProblemHttpResult BadRequest(string type, string title, string? detail = null) =>
+        Result(StatusCodes.Status400BadRequest, type, title, detail);
+
+    public static ProblemHttpResult NotFound() =>
+        Result(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Not found.");
+
+    public static ProblemHttpResult Validation(string detail) =>
+        BadRequest(ProblemTypes.Validation, "The request is not valid.", detail);
+
+    /// <summary>Malformed JSON and oversize bodies are the client's fault: 400/413, not 500.</summary>
+    private sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+        {
+            var status = exception switch
+            {
+                BadHttpRequestException bad => bad.StatusCode,
+                System.Text.Json.JsonException => StatusCodes.Status400BadRequest,
+                _ => StatusCodes.Status500InternalServerError,
+            };
+            http.Response.StatusCode = status;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = status,
+                    Type = ProblemTypes.ForStatus(status),
+                    Title = status switch
+                    {
+                        413 => "The request body is too large.",
+                        >= 500 => "Something went wrong on the server.",
+                        _ => "The request could not be read.",
+                    },
+                },
+            });
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Vault.Contracts;
+using Vault.Contracts.Identity;
+using Vault.Crypto;
+using Vault.Server.Data;
+using Vault.Server.Identity;
+using Vault.Server.Infrastructure;
+
+namespace Vault.Server.Keys;
+
+/// <summary>
+/// Device keys and the public key directory. The server verifies every device's self-signature and the user's
+/// identity signature over it before storing it, so clients never see a device the user did not certify.
+/// </summary>
+public static class KeysModule
+{
+    public const int MaxActiveDevices = 20;
+
+    public static IEndpointRouteBuilder MapVaultKeys(this IEndpointRouteBuilder app)
+    {
+        var devices = app.MapGroup("/account/devices").WithTags("Keys");
+        devices.MapPost("/", Register).RequireAuthorization(Policies.Account)
+            .WithSummary("Register a new device of the signed-in user (after recovering keys with the passphrase).");
+        devices.MapGet("/", ListOwn).RequireAuthorization();
+        devices.MapDelete("/{deviceId:guid}", Revoke).RequireAuthorization()
+            .WithSummary("Revoke a device: its tokens stop working at once. Final.");
+        // TODO(issue 3): narrow to users who share a family with the caller; until then any signed-in device.
+        app.MapGet("/users/{userId:guid}/keys", Directory).RequireAuthorization().WithTags("Keys")
+            .WithSummary("A user's identity public keys and devices.");
+        return app;
+    }
+
+    internal static Device NewDevice(Guid userId, DeviceRegistration registration, DateTimeOffset now) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        UserId = userId,
+        Name = registration.Name.Trim(),
+        SigningKey = registration.SigningKey,
+        BoxKey = registration.BoxKey,
+        BoxKeySignature = registration.BoxKeySignature,
+        IdentitySignature = registration.IdentitySignature,
+        CreatedAt = now,
+    };
+
+    internal static IResult? ValidateDevice(DeviceRegistration device, byte[] identitySigningKey)
+    {
+        if (string.IsNullOrWhiteSpace(device.Name) || device.Name.Trim().Length > 64)
+        {
+            return Problems.Validation("A device name is 1 to 64 characters.");
+        }
+        if (device.SigningKey is not { Length: DeviceKeys.PublicKeyBytes } || device.BoxKey is not { Length: DeviceKeys.PublicKeyBytes } ||
+            device.BoxKeySignature is not { Length: DeviceKeys.SignatureBytes } ||
+            device.IdentitySignature is not { Length: DeviceKeys.SignatureBytes })
+        {
+            return Problems.BadRequest(ProblemTypes.MalformedKey, "Device public keys are 32 bytes and signatures 64 bytes.");
+        }
+        return DeviceKeys.VerifyRegistration(identitySigningKey, device.SigningKey, device.BoxKey, device.BoxKeySignature,
+            device.IdentitySignature)
+            ? null
+            : Problems.BadRequest(ProblemTypes.InvalidSignature,
+                "The device keys are not signed by the device and the user's identity key.");
+    }
+
+    private static async Task<IResult> Register(DeviceRegistration request, ClaimsPrincipal principal,
+        UserManager<VaultUser> users, VaultDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        var user = await users.FindByIdAsync(principal.UserId().ToString());
+        if (user is null)
+        {
+            return Problems.NotFound();
+        }
+        if (ValidateDevice(request, user.IdentitySigningKey) is { } problem)
+        {
+            return problem;
+        }
+        if (await db.Devices.CountAsync(d => d.UserId == user.Id && d.RevokedAt == null, ct) >= MaxActiveDevices)
+        {
+            return Problems.Result(409, ProblemTypes.Conflict, $"At most {MaxActiveDevices} active devices: revoke one first.");
+        }
+        var device = NewDevice(user.Id, request, clock.GetUtcNow());
+        db.Devices.Add(device);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(ToInfo(device));
+    }
+
+    private static async Task<IResult> ListOwn(ClaimsPrincipal principal, VaultDbContext db, CancellationToken ct) =>
+        TypedResults.Ok(await DevicesOf(db, principal.UserId(), ct));
+
+    private static async Task<IResult> Revoke(Guid deviceId, ClaimsPrincipal principal, VaultDbContext db,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var userId = principal.UserId();
+        var device = await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId && d.UserId == userId, ct);
+        if (device is null)
+        {
+            return Problems.NotFound(); // someone else's device looks exactly like no device
+        }
+        device.RevokedAt ??= clock.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> Directory(Guid userId, VaultDbContext db, CancellationToken ct)
+    {
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
+        if (user is null)
+        {
+            return Problems.NotFound();
+        }
+        return TypedResults.Ok(new UserKeysResponse(user.Id, user.UserName!, user.IdentitySigningKey, user.IdentityBoxKey,
+            await DevicesOf(db, userId, ct)));
+    }
+
+    private static async Task<List<DeviceInfo>> DevicesOf(VaultDbContext db, Guid userId, CancellationToken ct)
+    {
+        var devices = await db.Devices.AsNoTracking().Where(d => d.UserId == userId).ToListAsync(ct);
+        return devices.OrderBy(d => d.CreatedAt).Select(ToInfo).ToList();
+    }
+
+    private static DeviceInfo ToInfo(Device d) =>
+        new(d.Id, d.Name, d.SigningKey, d.BoxKey, d.BoxKeySignature, d.IdentitySignature, d.CreatedAt, d.RevokedAt);
+}
