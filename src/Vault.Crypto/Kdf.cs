@@ -11,7 +11,7 @@ public sealed record KdfParameters(long OpsLimit, int MemLimitBytes, byte[] Salt
     public const int SaltBytes = 16;
 
     // Bounds keep a malicious server from making a phone hash for an hour, and keep the hash meaningful.
-    public const long MinOpsLimit = 1, MaxOpsLimit = 10;
+    public const long MinOpsLimit = 3, MaxOpsLimit = 10; // Sodium.Core refuses fewer than 3 passes
     public const int MinMemLimitBytes = 8 * 1024 * 1024, MaxMemLimitBytes = 1024 * 1024 * 1024;
 
     public void Validate()

@@ -102,6 +102,12 @@ internal static class TokenEndpoint
             return TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.InvalidCredentials, "The refresh token is no longer valid.");
         }
         var deviceId = principal.DeviceId();
+        // A device-less session (key recovery) may bind to a device it has just registered, without a second login.
+        var requested = (string?)http.GetOpenIddictServerRequest()?.GetParameter(VaultOAuth.DeviceParameter);
+        if (deviceId is null && Guid.TryParse(requested, out var newDevice))
+        {
+            deviceId = newDevice;
+        }
         if (deviceId is not null && !await IsActiveDevice(db, user.Id, deviceId.Value, ct))
         {
             return TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.DeviceRevoked, "The device has been revoked.");

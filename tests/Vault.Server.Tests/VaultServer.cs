@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OtpNet;
+using Vault.Client;
+using Vault.Server.Identity;
+
+namespace Vault.Server.Tests;
+
+/// <summary>
+/// A real Vault server on a loopback socket with its own data directory, a captured admin invitation and a
+/// capture of every log line it writes (to prove nothing secret is logged).
+/// </summary>
+public sealed class VaultServer : WebApplicationFactory<Program>
+{
+    private readonly StringWriter bootstrap = new();
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "vault-tests", Guid.NewGuid().ToString("N"));
+    public ConcurrentQueue<string> Logs { get; } = new();
+    public Action<IServiceCollection>? ConfigureTestServices { get; init; }
+
+    public VaultServer()
+    {
+        UseKestrel(0);
+        StartServer();
+    }
+
+    public string AdminInvitation =>
+        bootstrap.ToString().Split('\n').Single(l => l.StartsWith(BootstrapOutput.Prefix, StringComparison.Ordinal))
+            [BootstrapOutput.Prefix.Length..].Trim();
+
+    public string DatabaseFile => Path.Combine(DataDirectory, "vault.db");
+
+    /// <summary>An SDK client over a real socket; <paramref name="recorder"/> sees every byte sent.</summary>
+    public VaultClient NewClient(WireRecorder? recorder = null)
+    {
+        var handler = (HttpMessageHandler)new SocketsHttpHandler();
+        if (recorder is not null)
+        {
+            recorder.InnerHandler = handler;
+            handler = recorder;
+        }
+        return new VaultClient(new HttpClient(handler) { BaseAddress = ClientOptions.BaseAddress });
+    }
+
+    public HttpClient NewHttp() => new() { BaseAddress = ClientOptions.BaseAddress };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Vault:DataDirectory", DataDirectory);
+        // Cheap Argon2id keeps the suite fast; the SDK follows whatever cost the server announces.
+        builder.UseSetting("Vault:Kdf:OpsLimit", "3");
+        builder.UseSetting("Vault:Kdf:MemLimitBytes", (8 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.ConfigureLogging(logging => logging.AddProvider(new CaptureProvider(Logs)));
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton(new BootstrapOutput(TextWriter.Synchronized(bootstrap)));
+            ConfigureTestServices?.Invoke(services);
+        });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort: a temp directory
+        }
+    }
+
+    public static string TotpCode(string secret, int stepsAhead = 0) =>
+        new Totp(Base32Encoding.ToBytes(secret)).ComputeTotp(DateTime.UtcNow.AddSeconds(30 * stepsAhead));
+
+    private sealed class CaptureProvider(ConcurrentQueue<string> logs) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new CaptureLogger(categoryName, logs);
+        public void Dispose() { }
+    }
+
+    private sealed class CaptureLogger(string category, ConcurrentQueue<string> logs) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter) =>
+            logs.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+    }
+}
+
+/// <summary>Records every request body and URL the SDK sends, to prove what never crosses the wire.</summary>
+public sealed class WireRecorder : DelegatingHandler
+{
+    public ConcurrentQueue<byte[]> Sent { get; } = new();
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        Sent.Enqueue(System.Text.Encoding.UTF8.GetBytes(request.RequestUri + "\n" + request.Headers));
+        if (request.Content is not null)
+        {
+            Sent.Enqueue(await request.Content.ReadAsByteArrayAsync(cancellationToken));
+        }
+        return await base.SendAsync(request, cancellationToken);
+    }
+}
