@@ -6,16 +6,20 @@ namespace Vault.Client;
 /// What a signed-in device holds: its id and keys, the user's identity keys (recovered from the bundle), and
 /// tokens. Private keys stay in this process; the CLI stores them only encrypted under the key-encryption key.
 /// </summary>
-public sealed class DeviceSession(Guid userId, string username, Guid deviceId, DeviceKeys device, IdentityKeys identity)
+public sealed class DeviceSession(Guid userId, string username, Guid deviceId, DeviceKeys device, IdentityKeys? identity)
 {
     public Guid UserId { get; } = userId;
     public string Username { get; } = username;
     public Guid DeviceId { get; } = deviceId;
     public DeviceKeys Device { get; } = device;
-    public IdentityKeys Identity { get; } = identity;
-    public string? AccessToken { get; internal set; }
-    public string? RefreshToken { get; internal set; }
+
+    /// <summary>The user's private identity keys; null when resumed from stored tokens without the passphrase.</summary>
+    public IdentityKeys? Identity { get; } = identity;
+    public byte[] IdentitySigningPublicKey { get; init; } = identity?.SigningPublicKey ?? [];
+    public byte[] IdentityBoxPublicKey { get; init; } = identity?.BoxPublicKey ?? [];
+    public string? AccessToken { get; set; }
+    public string? RefreshToken { get; set; }
 
     /// <summary>This user's 30-digit fingerprint, to compare in person or by phone.</summary>
-    public string Fingerprint => SafetyNumber.Fingerprint(Identity.SigningPublicKey, Identity.BoxPublicKey);
+    public string Fingerprint => SafetyNumber.Fingerprint(IdentitySigningPublicKey, IdentityBoxPublicKey);
 }

@@ -16,6 +16,9 @@ public sealed partial class VaultClient(HttpClient http)
 
     public DeviceSession? Session { get; private set; }
 
+    /// <summary>Continues a stored session (tokens and device keys) without the passphrase.</summary>
+    public void Resume(DeviceSession session) => Session = session;
+
     public async Task<KdfParameters> PreLoginAsync(string username, CancellationToken ct = default)
     {
         var response = await PostAsync<PreLoginResponse>("/auth/prelogin", new PreLoginRequest(username), ct);
@@ -103,7 +106,7 @@ public sealed partial class VaultClient(HttpClient http)
         var next = current with { Salt = Sodium.SodiumCore.GetRandomBytes(KdfParameters.SaltBytes) };
         using var nextKeys = PassphraseKeys.Derive(newPassphrase, next);
         await SendAsync(HttpMethod.Post, "/account/passphrase", new ChangePassphraseRequest(currentKeys.AuthKey, next.Salt,
-            nextKeys.AuthKey, KeyBundle.Seal(session.Identity, nextKeys.KeyEncryptionKey, next.Salt)), ct);
+            nextKeys.AuthKey, KeyBundle.Seal(session.Identity ?? throw new InvalidOperationException("Sign in with the passphrase first."), nextKeys.KeyEncryptionKey, next.Salt)), ct);
     }
 
     public Task<AccountResponse> GetAccountAsync(CancellationToken ct = default) =>

@@ -79,7 +79,7 @@ public sealed class IdentityFlowTests : IDisposable
         var secrets = new List<byte[]> { Encoding.UTF8.GetBytes(Passphrase), Encoding.UTF8.GetBytes(Passphrase + " 2") };
         var master = PassphraseKeys.DeriveMasterKey(Passphrase + " 2", kdf);
         using var keys = PassphraseKeys.FromMasterKey(master);
-        foreach (var key in new[] { master, keys.KeyEncryptionKey, admin.Session.Identity.SigningSeed, admin.Session.Identity.BoxSecret,
+        foreach (var key in new[] { master, keys.KeyEncryptionKey, admin.Session.Identity!.SigningSeed, admin.Session.Identity.BoxSecret,
                      admin.Session.Device.SigningSeed, admin.Session.Device.BoxSecret })
         {
             secrets.Add(key);
