@@ -16,21 +16,26 @@ namespace Vault.Server.Tests;
 public sealed class VaultServer : WebApplicationFactory<Program>
 {
     private readonly StringWriter bootstrap = new();
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "vault-tests", Guid.NewGuid().ToString("N"));
+    private readonly string defaultDataDirectory = Path.Combine(Path.GetTempPath(), "vault-tests", Guid.NewGuid().ToString("N"));
+    public string DataDirectory => DataDirectoryOverride ?? defaultDataDirectory;
+    public string? DataDirectoryOverride { get; init; }
+    public bool KeepData { get; init; }
     public ConcurrentQueue<string> Logs { get; } = new();
     public Action<IServiceCollection>? ConfigureTestServices { get; init; }
 
-    public VaultServer()
-    {
-        UseKestrel(0);
-        StartServer();
-    }
+    public VaultServer() => UseKestrel(0);
 
     public string AdminInvitation =>
-        bootstrap.ToString().Split('\n').Single(l => l.StartsWith(BootstrapOutput.Prefix, StringComparison.Ordinal))
+        Started().bootstrap.ToString().Split('\n').Single(l => l.StartsWith(BootstrapOutput.Prefix, StringComparison.Ordinal))
             [BootstrapOutput.Prefix.Length..].Trim();
 
-    public string DatabaseFile => Path.Combine(DataDirectory, "vault.db");
+    public string DatabaseFile => Path.Combine(Started().DataDirectory, "vault.db");
+
+    private VaultServer Started()
+    {
+        StartServer(); // idempotent; lazy so that init-only settings apply first
+        return this;
+    }
 
     /// <summary>An SDK client over a real socket; <paramref name="recorder"/> sees every byte sent.</summary>
     public VaultClient NewClient(WireRecorder? recorder = null)
@@ -41,10 +46,15 @@ public sealed class VaultServer : WebApplicationFactory<Program>
             recorder.InnerHandler = handler;
             handler = recorder;
         }
+        Started();
         return new VaultClient(new HttpClient(handler) { BaseAddress = ClientOptions.BaseAddress });
     }
 
-    public HttpClient NewHttp() => new() { BaseAddress = ClientOptions.BaseAddress };
+    public HttpClient NewHttp()
+    {
+        Started();
+        return new HttpClient { BaseAddress = ClientOptions.BaseAddress };
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -64,6 +74,10 @@ public sealed class VaultServer : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (KeepData)
+        {
+            return;
+        }
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
