@@ -102,6 +102,16 @@ public static class CliApp
             return client;
         }
 
+        /// <summary>The stored session with fresh tokens (saved back), for commands that need no passphrase.</summary>
+        private async Task<(Profile Profile, VaultClient Client)> SignedIn()
+        {
+            var p = Stored();
+            var client = Resumed(p);
+            await client.RefreshAsync();
+            Save(home, p, client.Session!);
+            return (p, client);
+        }
+
         private static void Save(string home, Profile p, DeviceSession s) =>
             (p with { AccessToken = s.AccessToken, RefreshToken = s.RefreshToken }).Save(home);
 
@@ -137,10 +147,7 @@ public static class CliApp
 
         public async Task<int> ListDevices()
         {
-            var p = Stored();
-            var client = Resumed(p);
-            await client.RefreshAsync();
-            Save(home, p, client.Session!);
+            var (p, client) = await SignedIn();
             foreach (var d in await client.ListDevicesAsync())
             {
                 var state = d.RevokedAt is null ? "active" : $"revoked {d.RevokedAt:yyyy-MM-dd HH:mm}";
@@ -152,10 +159,7 @@ public static class CliApp
 
         public async Task<int> Revoke(string id)
         {
-            var p = Stored();
-            var client = Resumed(p);
-            await client.RefreshAsync();
-            Save(home, p, client.Session!);
+            var (p, client) = await SignedIn();
             await client.RevokeDeviceAsync(Guid.Parse(id));
             stdout.WriteLine($"Device {id} revoked.");
             return 0;
@@ -163,10 +167,7 @@ public static class CliApp
 
         public async Task<int> CreateInvitation()
         {
-            var p = Stored();
-            var client = Resumed(p);
-            await client.RefreshAsync();
-            Save(home, p, client.Session!);
+            var (p, client) = await SignedIn();
             var hours = options.Get("hours") is { } h ? int.Parse(h, System.Globalization.CultureInfo.InvariantCulture) : (int?)null;
             var invitation = await client.CreateInvitationAsync(options.Require("role"), hours);
             stdout.WriteLine($"Invitation for {invitation.Role}, valid until {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC:");
@@ -182,9 +183,7 @@ public static class CliApp
                 stdout.WriteLine(SafetyNumber.Fingerprint(p.IdentitySigningPublicKey, p.IdentityBoxPublicKey));
                 return 0;
             }
-            var client = Resumed(p);
-            await client.RefreshAsync();
-            Save(home, p, client.Session!);
+            var (_, client) = await SignedIn();
             var keys = await client.GetUserKeysAsync(Guid.Parse(user));
             var theirs = VaultClient.FingerprintOf(keys);
             stdout.WriteLine($"{keys.Username}: {theirs}");

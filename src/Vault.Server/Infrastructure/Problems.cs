@@ -26,7 +26,9 @@ public static class Problems
             problem.Status = status;
             if (problem.Type is null || problem.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal))
             {
-                problem.Type = ProblemTypes.ForStatus(status);
+                // A failed authorization requirement may name a more precise type (e.g. device-required).
+                problem.Type = context.HttpContext.Items[Identity.DeviceRequirement.ProblemItem] as string
+                    ?? ProblemTypes.ForStatus(status);
             }
             problem.Extensions.Remove("exception");
             problem.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
