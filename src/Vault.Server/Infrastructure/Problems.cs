@@ -27,8 +27,9 @@ public static class Problems
             if (problem.Type is null || problem.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal))
             {
                 // A failed authorization requirement may name a more precise type (e.g. device-required).
-                problem.Type = context.HttpContext.Items[Identity.DeviceRequirement.ProblemItem] as string
-                    ?? ProblemTypes.ForStatus(status);
+                problem.Type = (status == StatusCodes.Status403Forbidden
+                    ? context.HttpContext.Items[Identity.DeviceRequirement.ProblemItem] as string
+                    : null) ?? ProblemTypes.ForStatus(status);
             }
             problem.Extensions.Remove("exception");
             problem.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
