@@ -1,15 +1,24 @@
 using System.Text.Json;
+using Vault.Contracts.Audit;
 
 namespace Vault.Cli;
 
 /// <summary>
 /// What the CLI remembers between commands, in $VAULT_HOME/profile.json (default ~/.vault), mode 0600:
-/// server, account, device id and keys, identity public keys, tokens. Never the passphrase.
+/// server, account, device id and keys, identity public keys, tokens, the pinned audit key and last tree head.
+/// Never the passphrase.
 /// </summary>
 internal sealed record Profile(
     string Server, string Username, Guid UserId, Guid DeviceId, byte[] DeviceSigningSeed, byte[] DeviceBoxSecret,
     byte[] IdentitySigningPublicKey, byte[] IdentityBoxPublicKey, string? AccessToken, string? RefreshToken)
 {
+    /// <summary>The server's audit key as first seen, and the newest tree head verified: the next verify must extend it.</summary>
+    public byte[]? AuditKey { get; init; }
+    public SignedTreeHeadDto? LastTreeHead { get; init; }
+
+    /// <summary>Per channel, the last message shown, so `vault listen` resumes where it stopped.</summary>
+    public Dictionary<Guid, long> Cursors { get; init; } = [];
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static string PathIn(string home) => System.IO.Path.Combine(home, "profile.json");

@@ -20,6 +20,12 @@ public sealed class DeviceSession(Guid userId, string username, Guid deviceId, D
     public string? AccessToken { get; set; }
     public string? RefreshToken { get; set; }
 
+    /// <summary>When the access token runs out; the SDK refreshes a minute before. MinValue: unknown (refresh on 401).</summary>
+    public DateTimeOffset AccessTokenExpiresAt { get; set; } = DateTimeOffset.MaxValue;
+
+    /// <summary>The server's audit signing key, pinned on first use (trust on first use, like SSH host keys).</summary>
+    public byte[]? AuditKey { get; set; }
+
     /// <summary>This user's 30-digit fingerprint, to compare in person or by phone.</summary>
     public string Fingerprint => SafetyNumber.Fingerprint(IdentitySigningPublicKey, IdentityBoxPublicKey);
 }

@@ -58,7 +58,7 @@ public sealed partial class VaultClient(HttpClient http)
         var account = await GetAsync<AccountResponse>("/account", tokens.AccessToken, ct);
         Session = new DeviceSession(account.UserId, username, deviceId, device, identity)
         {
-            AccessToken = tokens.AccessToken, RefreshToken = tokens.RefreshToken,
+            AccessToken = tokens.AccessToken, RefreshToken = tokens.RefreshToken, AccessTokenExpiresAt = ExpiryOf(tokens),
         };
     }
 
@@ -81,7 +81,7 @@ public sealed partial class VaultClient(HttpClient http)
         var account = await GetAsync<AccountResponse>("/account", bound.AccessToken, ct);
         Session = new DeviceSession(account.UserId, username, registered.Id, device, identity)
         {
-            AccessToken = bound.AccessToken, RefreshToken = bound.RefreshToken,
+            AccessToken = bound.AccessToken, RefreshToken = bound.RefreshToken, AccessTokenExpiresAt = ExpiryOf(bound),
         };
         return Session;
     }
@@ -93,6 +93,7 @@ public sealed partial class VaultClient(HttpClient http)
             null, ct);
         session.AccessToken = tokens.AccessToken;
         session.RefreshToken = tokens.RefreshToken ?? session.RefreshToken;
+        session.AccessTokenExpiresAt = ExpiryOf(tokens);
     }
 
     /// <summary>Re-derives both keys from a new passphrase and re-wraps the same identity keys: nothing is lost.</summary>

@@ -31,6 +31,16 @@ public static class ProblemTypes
     public const string DeviceRevoked = Prefix + "device-revoked";
     public const string UnsupportedGrant = Prefix + "unsupported-grant";
 
+    public const string NoConsent = Prefix + "no-consent";
+    public const string InvalidGrant = Prefix + "invalid-grant";
+    public const string GrantReplayed = Prefix + "grant-replayed";
+    public const string ScopeNotAllowed = Prefix + "scope-not-allowed";
+    public const string KennismakingRule = Prefix + "kennismaking-requires-case-worker";
+    public const string StaleEpoch = Prefix + "stale-epoch";
+    public const string IncompleteWraps = Prefix + "incomplete-key-wraps";
+    public const string InvalidEnvelope = Prefix + "invalid-envelope";
+    public const string ChannelArchived = Prefix + "channel-archived";
+
     public static string ForStatus(int status) => status switch
     {
         400 => MalformedRequest,

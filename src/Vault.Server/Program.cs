@@ -1,8 +1,12 @@
 using Scalar.AspNetCore;
+using Vault.Server.Audit;
+using Vault.Server.Consent;
 using Vault.Server.Data;
+using Vault.Server.Families;
 using Vault.Server.Identity;
 using Vault.Server.Infrastructure;
 using Vault.Server.Keys;
+using Vault.Server.Messaging;
 using Vault.Server.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,7 +16,11 @@ builder.Services
     .AddVaultProblemDetails()
     .AddVaultData(options)
     .AddVaultStorage(options)
+    .AddVaultAudit()
     .AddVaultIdentity(options)
+    .AddVaultConsent()
+    .AddVaultKeys()
+    .AddVaultMessaging(options)
     .AddOpenApi();
 
 var app = builder.Build();
@@ -23,5 +31,9 @@ app.MapOpenApi();
 app.MapScalarApiReference();
 app.MapVaultIdentity();
 app.MapVaultKeys();
+app.MapVaultFamilies();
+app.MapVaultConsent();
+app.MapVaultAudit();
+app.MapVaultMessaging();
 
 app.Run();

@@ -23,6 +23,9 @@ public sealed class VaultServer : WebApplicationFactory<Program>
     public ConcurrentQueue<string> Logs { get; } = new();
     public Action<IServiceCollection>? ConfigureTestServices { get; init; }
 
+    /// <summary>Extra configuration, e.g. ["Vault:Consent:ChildSaysFromAge"] = "14".</summary>
+    public Dictionary<string, string> Settings { get; } = [];
+
     public VaultServer() => UseKestrel(0);
 
     public string AdminInvitation =>
@@ -62,6 +65,10 @@ public sealed class VaultServer : WebApplicationFactory<Program>
         // Cheap Argon2id keeps the suite fast; the SDK follows whatever cost the server announces.
         builder.UseSetting("Vault:Kdf:OpsLimit", "3");
         builder.UseSetting("Vault:Kdf:MemLimitBytes", (8 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
         builder.ConfigureLogging(logging => logging.AddProvider(new CaptureProvider(Logs)));
         builder.ConfigureServices(services =>
         {

@@ -2,8 +2,12 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Vault.Server.Audit;
+using Vault.Server.Consent;
+using Vault.Server.Families;
 using Vault.Server.Identity;
 using Vault.Server.Keys;
+using Vault.Server.Messaging;
 
 namespace Vault.Server.Data;
 
@@ -12,6 +16,18 @@ public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options)
 {
     public DbSet<Device> Devices => Set<Device>();
     public DbSet<Invitation> Invitations => Set<Invitation>();
+    public DbSet<Family> Families => Set<Family>();
+    public DbSet<Membership> Memberships => Set<Membership>();
+    public DbSet<Grant> Grants => Set<Grant>();
+    public DbSet<GrantSigning> GrantSignatures => Set<GrantSigning>();
+    public DbSet<KeyRing> KeyRings => Set<KeyRing>();
+    public DbSet<KeyWrapRecord> KeyWraps => Set<KeyWrapRecord>();
+    public DbSet<Channel> Channels => Set<Channel>();
+    public DbSet<Message> Messages => Set<Message>();
+    public DbSet<ReadMarker> ReadMarkers => Set<ReadMarker>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<AuditNode> AuditNodes => Set<AuditNode>();
+    public DbSet<AuditTreeHead> AuditTreeHeads => Set<AuditTreeHead>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -35,7 +51,10 @@ public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options)
             invitation.HasKey(i => i.Id);
             invitation.HasIndex(i => i.CodeHash).IsUnique();
             invitation.Property(i => i.Role).HasMaxLength(32);
+            invitation.HasIndex(i => i.FamilyId);
         });
+        // Each feature owns its part of the model (Families/FamilyModel.cs, Consent/GrantModel.cs, ...).
+        builder.ApplyConfigurationsFromAssembly(typeof(VaultDbContext).Assembly);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

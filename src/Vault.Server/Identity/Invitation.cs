@@ -11,4 +11,8 @@ public sealed class Invitation
     public DateTimeOffset ExpiresAt { get; set; }
     public DateTimeOffset? UsedAt { get; set; }
     public Guid? UsedBy { get; set; }
+
+    /// <summary>Set for an invitation into a family: accepting it makes the user a member with <see cref="Role"/>.</summary>
+    public Guid? FamilyId { get; set; }
+    public DateOnly? DateOfBirth { get; set; }
 }

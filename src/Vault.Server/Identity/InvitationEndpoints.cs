@@ -28,7 +28,7 @@ internal static class InvitationEndpoints
         {
             return Problems.Validation($"validForHours must be between 1 and {options.Value.Invitations.MaxValidForHours}.");
         }
-        var (invitation, code) = await invitations.CreateAsync(request.Role, principal.UserId(), request.ValidForHours, ct);
+        var (invitation, code) = await invitations.CreateAsync(request.Role, principal.UserId(), request.ValidForHours, null, null, ct);
         return TypedResults.Ok(new InvitationResponse(invitation.Id, code, invitation.Role, invitation.ExpiresAt));
     }
 }
@@ -58,7 +58,7 @@ internal sealed class IdentityBootstrap(IServiceProvider services, BootstrapOutp
         if (!db.Users.Any() && !db.Invitations.Any())
         {
             var (_, code) = await provider.GetRequiredService<InvitationService>()
-                .CreateAsync(Roles.Admin, createdBy: null, validForHours: null, cancellationToken);
+                .CreateAsync(Roles.Admin, createdBy: null, validForHours: null, familyId: null, dateOfBirth: null, cancellationToken);
             output.WriteAdminInvitation(code);
         }
     }

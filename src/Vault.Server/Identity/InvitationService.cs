@@ -12,7 +12,7 @@ namespace Vault.Server.Identity;
 public sealed class InvitationService(VaultDbContext db, TimeProvider clock, IOptions<VaultOptions> options)
 {
     public async Task<(Invitation Invitation, string Code)> CreateAsync(string role, Guid? createdBy, int? validForHours,
-        CancellationToken ct)
+        Guid? familyId, DateOnly? dateOfBirth, CancellationToken ct)
     {
         var code = Base32Encoding.ToString(RandomNumberGenerator.GetBytes(20));
         var now = clock.GetUtcNow();
@@ -24,10 +24,24 @@ public sealed class InvitationService(VaultDbContext db, TimeProvider clock, IOp
             CreatedBy = createdBy,
             CreatedAt = now,
             ExpiresAt = now.AddHours(validForHours ?? options.Value.Invitations.DefaultValidForHours),
+            FamilyId = familyId,
+            DateOfBirth = dateOfBirth,
         };
         db.Invitations.Add(invitation);
         await db.SaveChangesAsync(ct);
         return (invitation, code);
+    }
+
+    /// <summary>The invitation a code names if it could be redeemed now; changes nothing.</summary>
+    public async Task<Invitation?> PeekAsync(string? code, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(code) || code.Length > 128)
+        {
+            return null;
+        }
+        var hash = Hash(code);
+        var invitation = await db.Invitations.AsNoTracking().FirstOrDefaultAsync(i => i.CodeHash == hash, ct);
+        return invitation is null || invitation.UsedAt is not null || invitation.ExpiresAt <= clock.GetUtcNow() ? null : invitation;
     }
 
     /// <summary>

@@ -4,7 +4,9 @@ using Microsoft.Extensions.Options;
 using Vault.Contracts;
 using Vault.Contracts.Identity;
 using Vault.Crypto;
+using Vault.Server.Audit;
 using Vault.Server.Data;
+using Vault.Server.Families;
 using Vault.Server.Infrastructure;
 using Vault.Server.Keys;
 
@@ -22,7 +24,7 @@ internal static class Registration
 
     private static async Task<IResult> Handle(RegisterRequest request, VaultDbContext db, UserManager<VaultUser> users,
         InvitationService invitations, TotpVerifier totp, IOptions<VaultOptions> options, TimeProvider clock,
-        CancellationToken ct)
+        AuditLog audit, HttpContext http, CancellationToken ct)
     {
         var username = PreLogin.Normalize(request.Username ?? "");
         if (Validate(request, username) is { } problem)
@@ -66,8 +68,18 @@ internal static class Registration
         }
         var device = KeysModule.NewDevice(user.Id, request.Device, now);
         db.Devices.Add(device);
+        if (invitation.FamilyId is { } familyId)
+        {
+            await MemberEndpoints.JoinAsync(db, invitation, user.Id, now, ct);
+        }
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        if (invitation.FamilyId is { } joined)
+        {
+            // After the commit: the audit writer must not wait on this request's write lock.
+            await audit.AppendAsync(AuditEvent.For(new Actor(user.Id, device.Id, user.Role, http.TraceIdentifier),
+                AuditActions.MemberJoined, joined, $"{ConsentScopes.Members}/{user.Id}"), ct);
+        }
         return TypedResults.Ok(new RegisterResponse(user.Id, device.Id, user.Role, enrollment));
     }
 

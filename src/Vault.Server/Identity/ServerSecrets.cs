@@ -5,13 +5,16 @@ namespace Vault.Server.Identity;
 
 /// <summary>
 /// The server's own keys, created on first start and kept in the data directory (mode 0600): the OpenIddict
-/// signing and encryption keys, and the secret that makes fake pre-login salts stable per username.
+/// signing and encryption keys, and the secret that makes fake pre-login salts stable per username, and the audit log's signing key.
 /// </summary>
 public sealed class ServerSecrets
 {
     public RsaSecurityKey SigningKey { get; }
     public RsaSecurityKey EncryptionKey { get; }
     public byte[] PreLoginSecret { get; }
+
+    /// <summary>Ed25519 key that signs audit tree heads and receipts; its public half is published at /audit/key.</summary>
+    public Sodium.KeyPair AuditSigningKey { get; }
     public string KeysDirectory { get; }
 
     public ServerSecrets(string dataDirectory)
@@ -25,6 +28,7 @@ public sealed class ServerSecrets
         SigningKey = LoadOrCreateRsa("token-signing.pem", "vault-signing");
         EncryptionKey = LoadOrCreateRsa("token-encryption.pem", "vault-encryption");
         PreLoginSecret = LoadOrCreate("prelogin.key", () => RandomNumberGenerator.GetBytes(32));
+        AuditSigningKey = Sodium.PublicKeyAuth.GenerateKeyPair(LoadOrCreate("audit-signing.key", () => RandomNumberGenerator.GetBytes(32)));
     }
 
     private RsaSecurityKey LoadOrCreateRsa(string file, string keyIdPrefix)

@@ -80,3 +80,15 @@ public static class Problems
         }
     }
 }
+
+/// <summary>A refusal that REST turns into ProblemDetails and the hub into a HubException, with the same type URI.</summary>
+public sealed record Problem(int Status, string Type, string Title)
+{
+    public static readonly Problem NotFound = new(404, ProblemTypes.NotFound, "Not found.");
+    public static readonly Problem Forbidden = new(403, ProblemTypes.Forbidden, "Your role in this family does not allow this.");
+    public static readonly Problem NoConsent = new(403, ProblemTypes.NoConsent, "No active consent grant covers this.");
+
+    public static Problem Validation(string title) => new(400, ProblemTypes.Validation, title);
+
+    public IResult ToResult() => Problems.Result(Status, Type, Title);
+}

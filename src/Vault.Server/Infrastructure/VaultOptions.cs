@@ -21,6 +21,8 @@ public sealed class VaultOptions
     public TokenPolicy Tokens { get; set; } = new();
     public InvitationPolicy Invitations { get; set; } = new();
     public RequestLimits Limits { get; set; } = new();
+    public ConsentPolicy Consent { get; set; } = new();
+    public MessagingPolicy Messaging { get; set; } = new();
 
     public string FullDataDirectory => Path.GetFullPath(DataDirectory);
 
@@ -46,5 +48,23 @@ public sealed class VaultOptions
     public sealed class RequestLimits
     {
         public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+    }
+
+    /// <summary>
+    /// Jeugdwet ages: a child may hold an account and co-sign from <see cref="ChildSaysFromAge"/> (with a guardian),
+    /// and decides alone from <see cref="ChildDecidesAloneFromAge"/>.
+    /// </summary>
+    public sealed class ConsentPolicy
+    {
+        public int ChildSaysFromAge { get; set; } = 12;
+        public int ChildDecidesAloneFromAge { get; set; } = 16;
+    }
+
+    public sealed class MessagingPolicy
+    {
+        /// <summary>Largest accepted envelope (padded ciphertext plus signature).</summary>
+        public int MaxEnvelopeBytes { get; set; } = 64 * 1024 + 1024;
+        public int MaxRetentionDays { get; set; } = 3650;
+        public int HistoryPageSize { get; set; } = 200;
     }
 }

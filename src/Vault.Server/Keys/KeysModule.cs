@@ -6,7 +6,9 @@ using Vault.Contracts.Identity;
 using Vault.Crypto;
 using Vault.Server.Data;
 using Vault.Server.Identity;
+using Vault.Server.Audit;
 using Vault.Server.Infrastructure;
+using Vault.Server.Messaging;
 
 namespace Vault.Server.Keys;
 
@@ -18,6 +20,8 @@ public static class KeysModule
 {
     public const int MaxActiveDevices = 20;
 
+    public static IServiceCollection AddVaultKeys(this IServiceCollection services) => services.AddScoped<KeyRingService>();
+
     public static IEndpointRouteBuilder MapVaultKeys(this IEndpointRouteBuilder app)
     {
         var devices = app.MapGroup("/account/devices").WithTags("Keys");
@@ -26,9 +30,9 @@ public static class KeysModule
         devices.MapGet("/", ListOwn).RequireAuthorization();
         devices.MapDelete("/{deviceId:guid}", Revoke).RequireAuthorization()
             .WithSummary("Revoke a device: its tokens stop working at once. Final.");
-        // TODO(issue 3): narrow to users who share a family with the caller; until then any signed-in device.
         app.MapGet("/users/{userId:guid}/keys", Directory).RequireAuthorization().WithTags("Keys")
-            .WithSummary("A user's identity public keys and devices.");
+            .WithSummary("A user's identity public keys and devices (yourself, or someone you share a family with).");
+        app.MapKeyRings();
         return app;
     }
 
@@ -88,23 +92,31 @@ public static class KeysModule
     private static async Task<IResult> ListOwn(ClaimsPrincipal principal, VaultDbContext db, CancellationToken ct) =>
         TypedResults.Ok(await DevicesOf(db, principal.UserId(), ct));
 
-    private static async Task<IResult> Revoke(Guid deviceId, ClaimsPrincipal principal, VaultDbContext db,
-        TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> Revoke(Guid deviceId, HttpContext http, VaultDbContext db, AuditLog audit,
+        Connections connections, TimeProvider clock, CancellationToken ct)
     {
-        var userId = principal.UserId();
-        var device = await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId && d.UserId == userId, ct);
+        var actor = Actor.From(http);
+        var device = await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId && d.UserId == actor.UserId, ct);
         if (device is null)
         {
             return Problems.NotFound(); // someone else's device looks exactly like no device
         }
+        await audit.AppendAsync(AuditEvent.For(actor, AuditActions.DeviceRevoked, null, $"device:{deviceId}"), ct);
         device.RevokedAt ??= clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
+        // The device held current epoch keys: those rings rotate before the next write. Its live connections end now.
+        await KeyRingStaleness.DeviceAsync(db, deviceId, ct);
+        connections.AbortDevice(deviceId);
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> Directory(Guid userId, VaultDbContext db, CancellationToken ct)
+    private static async Task<IResult> Directory(Guid userId, ClaimsPrincipal principal, VaultDbContext db, CancellationToken ct)
     {
-        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
+        var caller = principal.UserId();
+        var shared = caller == userId || principal.Role() == Roles.Admin || await db.Memberships.AnyAsync(mine =>
+            mine.UserId == caller && mine.RemovedAt == null && db.Memberships.Any(theirs =>
+                theirs.FamilyId == mine.FamilyId && theirs.UserId == userId && theirs.RemovedAt == null), ct);
+        var user = shared ? await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct) : null;
         if (user is null)
         {
             return Problems.NotFound();
@@ -119,6 +131,6 @@ public static class KeysModule
         return devices.OrderBy(d => d.CreatedAt).Select(ToInfo).ToList();
     }
 
-    private static DeviceInfo ToInfo(Device d) =>
+    internal static DeviceInfo ToInfo(Device d) =>
         new(d.Id, d.Name, d.SigningKey, d.BoxKey, d.BoxKeySignature, d.IdentitySignature, d.CreatedAt, d.RevokedAt);
 }

@@ -1,0 +1,89 @@
+using Vault.Contracts.Audit;
+using Vault.Crypto;
+
+namespace Vault.Client;
+
+/// <summary>The first entry that failed verification, with why; <c>Index</c> -1 when the tree head itself failed.</summary>
+public sealed record AuditFailure(long Index, long FamilySeq, string Reason)
+{
+    public override string ToString() => Index < 0 ? Reason : $"entry #{Index}" + (FamilySeq > 0 ? $" (family seq {FamilySeq})" : "") + $": {Reason}";
+}
+
+public sealed record AuditVerification(SignedTreeHeadDto? Head, long EntriesChecked, AuditFailure? Failure)
+{
+    public bool Ok => Failure is null;
+}
+
+/// <summary>
+/// Checks what the server shows of the audit log (security/audit-log.md): every tree head is signed by the pinned
+/// audit key and consistent with the last head this device saw; every entry's leaf is recomputed from its fields
+/// (the commitment is opened with the salt unless the fields were erased) and proven included under the head; and
+/// entries run without gaps — by family sequence number for a family's view, by index for the whole log.
+/// </summary>
+public sealed class AuditVerifier(byte[] auditKey, SignedTreeHeadDto? lastSeen, Guid? familyId, long startAfter)
+{
+    private SignedTreeHeadDto? head = lastSeen;
+    private long expected = startAfter + 1;
+    private long checkedCount;
+
+    public SignedTreeHeadDto? Head => head;
+
+    /// <summary>Checks a new head: signature, no rollback, and the consistency proof from the previous head.</summary>
+    public AuditFailure? AcceptHead(SignedTreeHeadDto next, ConsistencyProofDto? proof)
+    {
+        if (!TreeHead.Verify(new SignedTreeHead(next.TreeSize, next.TimestampUnixMs, next.RootHash, next.Signature), auditKey))
+        {
+            return new AuditFailure(-1, 0, $"the tree head of size {next.TreeSize} is not signed by the server's audit key");
+        }
+        if (head is { } previous)
+        {
+            var consistent = next.TreeSize == previous.TreeSize
+                ? next.RootHash.AsSpan().SequenceEqual(previous.RootHash)
+                : next.TreeSize > previous.TreeSize && proof is not null && proof.FromSize == previous.TreeSize && proof.ToSize == next.TreeSize
+                  && MerkleTree.VerifyConsistency(previous.TreeSize, next.TreeSize, proof.Proof.ToList(), previous.RootHash, next.RootHash);
+            if (!consistent)
+            {
+                return new AuditFailure(-1, 0, $"the log of size {next.TreeSize} is not an extension of the one seen before (size {previous.TreeSize}): history was rewritten");
+            }
+        }
+        head = next;
+        return null;
+    }
+
+    /// <summary>Checks one entry against the current head, in order.</summary>
+    public AuditFailure? Check(AuditEntryWithProof item)
+    {
+        var e = item.Entry;
+        var position = familyId is null ? e.Index : e.FamilySeq;
+        if (position != expected)
+        {
+            return new AuditFailure(e.Index, e.FamilySeq, position > expected
+                ? $"{(familyId is null ? "entry #" : "family seq ")}{expected} is missing before it"
+                : "out of order");
+        }
+        var commitment = e.Commitment;
+        if (e.Fields is { } f && e.Salt is { } salt)
+        {
+            commitment = AuditLeaf.Commitment(new AuditPersonalFields(f.ActorUserId, f.ActorDeviceId, f.ActorRole, f.FamilyId, f.Resource,
+                f.Purpose, f.RequestId), salt);
+            if (!commitment.AsSpan().SequenceEqual(e.Commitment))
+            {
+                return new AuditFailure(e.Index, e.FamilySeq, "its fields do not match its commitment");
+            }
+            if (familyId is { } family && f.FamilyId != family)
+            {
+                return new AuditFailure(e.Index, e.FamilySeq, "it belongs to another family");
+            }
+        }
+        var leaf = MerkleTree.LeafHash(AuditLeaf.Encode(e.TimeUnixMs, e.Action, e.Allowed, e.FamilySeq, commitment));
+        if (head is null || !MerkleTree.VerifyInclusion(leaf, e.Index, head.TreeSize, item.InclusionProof.ToList(), head.RootHash))
+        {
+            return new AuditFailure(e.Index, e.FamilySeq, "it is not in the signed log as shown (altered, moved or forged)");
+        }
+        expected++;
+        checkedCount++;
+        return null;
+    }
+
+    public long Checked => checkedCount;
+}

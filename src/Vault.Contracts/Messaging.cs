@@ -1,0 +1,54 @@
+using Vault.Contracts.Consent;
+using Vault.Contracts.KeyRings;
+
+namespace Vault.Contracts.Messaging;
+
+public static class MessageKinds
+{
+    public const string Message = "message", Edit = "edit", Delete = "delete";
+
+    public static bool IsKnown(string? kind) => kind is Message or Edit or Delete;
+}
+
+/// <summary>
+/// A new channel with its first key epoch. The grants for the channel's scope come with it, so that the family's
+/// first channel can be checked for its coordinator or wijkcoach (kennismaking) before anything exists.
+/// </summary>
+public sealed record CreateChannelRequest(
+    Guid ChannelId, byte[]? EncryptedMeta, int? RetentionDays, IReadOnlyList<SubmitGrantRequest> Grants,
+    IReadOnlyList<KeyWrapUpload> Wraps);
+
+public sealed record ChannelResponse(
+    Guid Id, Guid FamilyId, byte[]? EncryptedMeta, DateTimeOffset CreatedAt, DateTimeOffset? ArchivedAt,
+    int? RetentionDays, long LastSeq, int CurrentEpoch, bool Stale);
+
+public sealed record UpdateChannelRequest(int? RetentionDays);
+
+/// <summary>A signed envelope (Vault.Crypto.MessageEnvelope); the sending device comes from the token.</summary>
+public sealed record SendMessageRequest(Guid ClientMessageId, int Epoch, string Kind, Guid? RefClientMessageId, byte[] Envelope);
+
+/// <summary>A stored message as delivered. <c>Envelope</c> is null once deleted by its sender.</summary>
+public sealed record MessageDelivery(
+    Guid FamilyId, Guid ChannelId, long Seq, Guid ClientMessageId, Guid SenderUserId, Guid SenderDeviceId, int Epoch,
+    string Kind, Guid? RefClientMessageId, byte[]? Envelope, DateTimeOffset SentAt);
+
+public sealed record HistoryResponse(IReadOnlyList<MessageDelivery> Messages, long LastSeq);
+
+public sealed record ReadReceiptRequest(long UpToSeq);
+
+public sealed record ReadReceiptInfo(Guid UserId, long UpToSeq, DateTimeOffset At);
+
+/// <summary>Why a connection stops receiving a scope: withdrawn, expired, removed, or a new epoch is needed.</summary>
+public sealed record AccessChange(Guid FamilyId, string Scope, string Change);
+
+/// <summary>What the real-time hub calls on its clients.</summary>
+public interface IVaultHubClient
+{
+    Task Message(MessageDelivery message);
+    Task AccessChanged(AccessChange change);
+}
+
+public static class HubPaths
+{
+    public const string Hub = "/hubs/vault";
+}

@@ -1,0 +1,35 @@
+using Vault.Server.Infrastructure;
+
+namespace Vault.Server.Audit;
+
+/// <summary>
+/// One thing to append to the audit log: who (actor), on whose data (family), what (action, resource), why
+/// (purpose, from the grant), and whether it was allowed. The fields NEN 7513 asks for; time is stamped on append.
+/// </summary>
+public sealed record AuditEvent(Actor Actor, string Action, bool Allowed, Guid? FamilyId, string Resource, string Purpose = "")
+{
+    public static AuditEvent For(Actor actor, string action, Guid? familyId, string resource, string purpose = "") =>
+        new(actor, action, true, familyId, resource, purpose);
+
+    public AuditEvent Denied() => this with { Allowed = false };
+}
+
+/// <summary>Audit action names: stable strings, grouped by what they touch.</summary>
+public static class AuditActions
+{
+    public const string LoginSucceeded = "login.succeeded", LoginFailed = "login.failed";
+    public const string FamilyCreated = "family.created", FamilyRead = "family.read", TrajectUpdated = "traject.updated";
+    public const string ProgressRead = "progress.read";
+    public const string MemberInvited = "member.invited", MemberJoined = "member.joined", MemberRemoved = "member.removed";
+    public const string MembersRead = "members.read";
+    public const string GrantCreated = "grant.created", GrantSigned = "grant.signed", GrantWithdrawn = "grant.withdrawn";
+    public const string GrantsRead = "grants.read", AccessRead = "access.read";
+    public const string KeyRingRead = "keyring.read", KeyRingRotated = "keyring.rotated", KeysWrapped = "keyring.wrapped";
+    public const string RecipientsRead = "keyring.recipients.read";
+    public const string ChannelCreated = "channel.created", ChannelsRead = "channels.read", ChannelUpdated = "channel.updated";
+    public const string MessageSent = "message.sent", MessageDelivered = "message.delivered";
+    public const string HistoryRead = "message.history.read", MessageRead = "message.read";
+    public const string ReceiptsRead = "message.receipts.read";
+    public const string AuditRead = "audit.read", AuditFieldsErased = "audit.fields.erased";
+    public const string DeviceRevoked = "device.revoked";
+}

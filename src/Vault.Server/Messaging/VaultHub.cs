@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Vault.Contracts.Messaging;
+using Vault.Server.Identity;
+using Vault.Server.Infrastructure;
+
+namespace Vault.Server.Messaging;
+
+/// <summary>
+/// Real-time delivery. Authenticated with the same device-bound tokens as REST; each connection joins its device's
+/// group, and delivery picks groups per message after re-checking consent (see Delivery). A refused send throws a
+/// HubException whose message is "{problem type URI} {status} {title}"; the connection stays open.
+/// </summary>
+[Authorize]
+public sealed class VaultHub(MessageService messages, Connections connections) : Hub<IVaultHubClient>
+{
+    public override async Task OnConnectedAsync()
+    {
+        if (Context.User?.DeviceId() is not { } device)
+        {
+            Context.Abort();
+            return;
+        }
+        connections.Add(device, Context);
+        await Groups.AddToGroupAsync(Context.ConnectionId, Connections.DeviceGroup(device));
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.User?.DeviceId() is { } device)
+        {
+            connections.Remove(device, Context.ConnectionId);
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task<MessageDelivery> Send(Guid familyId, Guid channelId, SendMessageRequest request)
+    {
+        var actor = Actor.From(Context.User!, Context.ConnectionId);
+        var (message, problem) = await messages.SendAsync(actor, familyId, channelId, request, Context.ConnectionAborted);
+        return problem is null ? message! : throw new HubException($"{problem.Type} {problem.Status} {problem.Title}");
+    }
+}

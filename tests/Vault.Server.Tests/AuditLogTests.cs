@@ -1,0 +1,170 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.Data.Sqlite;
+using Vault.Client;
+using Vault.Contracts;
+
+namespace Vault.Server.Tests;
+
+/// <summary>The tamper-evident audit log as the family and the privacy officer verify it.</summary>
+public sealed class AuditLogTests : IAsyncLifetime
+{
+    private readonly VaultServer server = new();
+    private readonly Cast cast;
+    private Guid familyId;
+    private VaultClient guardian = null!, officer = null!;
+
+    public AuditLogTests() => cast = new Cast(server);
+
+    public async Task InitializeAsync()
+    {
+        (familyId, var coordinator, guardian) = await cast.FamilyAsync();
+        var krachtgezin = await cast.FamilyMemberAsync(coordinator, familyId, Roles.Krachtgezin, "gezin.de.boer");
+        var channel = await Cast.IntroChannelAsync(guardian, familyId, coordinator, krachtgezin);
+        for (var i = 0; i < 5; i++)
+        {
+            await krachtgezin.SendAsync(familyId, channel.Id, $"bericht {i}");
+        }
+        await krachtgezin.HistoryAsync(familyId, channel.Id);
+        officer = await cast.AccountAsync(Roles.PrivacyOfficer, "fg.jansen");
+    }
+
+    public Task DisposeAsync()
+    {
+        server.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task VerifyAudit_Untouched_FamilyAndOfficerBothVerify()
+    {
+        var family = await guardian.VerifyAuditAsync(familyId, null);
+        Assert.True(family.Ok, family.Failure?.ToString());
+        Assert.True(family.EntriesChecked > 20);
+        var whole = await officer.VerifyAuditAsync(null, null);
+        Assert.True(whole.Ok, whole.Failure?.ToString());
+        Assert.True(whole.EntriesChecked > family.EntriesChecked);
+
+        // Later, against the head seen before: the log only grew.
+        var again = await guardian.VerifyAuditAsync(familyId, family.Head);
+        Assert.True(again.Ok, again.Failure?.ToString());
+        Assert.True(again.Head!.TreeSize > family.Head!.TreeSize);
+    }
+
+    [Theory]
+    [InlineData("UPDATE AuditEntries SET Resource = Resource || 'x' WHERE \"Index\" = @i")]
+    [InlineData("UPDATE AuditEntries SET Action = 'message.sent' WHERE \"Index\" = @i")]
+    [InlineData("UPDATE AuditEntries SET Allowed = 1 - Allowed WHERE \"Index\" = @i")]
+    [InlineData("UPDATE AuditEntries SET TimeUnixMs = TimeUnixMs - 1000 WHERE \"Index\" = @i")]
+    [InlineData("UPDATE AuditEntries SET Purpose = 'iets anders' WHERE \"Index\" = @i")]
+    [InlineData("UPDATE AuditEntries SET Commitment = randomblob(32) WHERE \"Index\" = @i")]
+    [InlineData("UPDATE AuditEntries SET Salt = randomblob(32) WHERE \"Index\" = @i")]
+    public async Task VerifyAudit_StoredEntryChanged_FailsNamingIt(string tamper)
+    {
+        var index = FamilyEntryIndexes()[4];
+        Execute(tamper, index);
+
+        var result = await guardian.VerifyAuditAsync(familyId, null);
+        Assert.False(result.Ok);
+        Assert.Contains($"#{index}", result.Failure!.ToString(), StringComparison.Ordinal);
+        Assert.False((await officer.VerifyAuditAsync(null, null)).Ok);
+    }
+
+    [Fact]
+    public async Task VerifyAudit_EntryDeleted_FailsNamingTheMissingOne()
+    {
+        var index = FamilyEntryIndexes()[4];
+        Execute("DELETE FROM AuditEntries WHERE \"Index\" = @i", index);
+
+        var family = await guardian.VerifyAuditAsync(familyId, null);
+        Assert.False(family.Ok);
+        Assert.Contains("family seq 5 is missing", family.Failure!.ToString(), StringComparison.Ordinal);
+        var whole = await officer.VerifyAuditAsync(null, null);
+        Assert.Contains($"entry #{index} is missing", whole.Failure!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAudit_TwoEntriesSwapped_FailsNamingTheFirst()
+    {
+        var indexes = FamilyEntryIndexes();
+        var (a, b) = (indexes[3], indexes[6]);
+        Execute("UPDATE AuditEntries SET \"Index\" = -1 WHERE \"Index\" = @i", a);
+        Execute($"UPDATE AuditEntries SET \"Index\" = {a} WHERE \"Index\" = @i", b);
+        Execute($"UPDATE AuditEntries SET \"Index\" = {b} WHERE \"Index\" = @i", -1);
+
+        var result = await guardian.VerifyAuditAsync(familyId, null);
+        Assert.False(result.Ok);
+        Assert.Contains($"#{b}", result.Failure!.ToString(), StringComparison.Ordinal); // family order meets b's row first
+    }
+
+    [Fact]
+    public async Task EraseFields_ByPrivacyOfficer_TreeStillVerifies()
+    {
+        var index = FamilyEntryIndexes()[2];
+        using var http = server.NewHttp();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/audit/entries/{index}/erase-personal-fields");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await officer.AccessTokenAsync());
+        Assert.True((await http.SendAsync(request)).IsSuccessStatusCode);
+
+        var family = await guardian.VerifyAuditAsync(familyId, null);
+        Assert.True(family.Ok, family.Failure?.ToString());
+        var whole = await officer.VerifyAuditAsync(null, null);
+        Assert.True(whole.Ok, whole.Failure?.ToString());
+        Assert.Null(ReadString("SELECT Resource FROM AuditEntries WHERE \"Index\" = @i", index));
+    }
+
+    [Fact]
+    public async Task AuditPages_NonGuardianOrNonOfficer_Refused()
+    {
+        using var http = server.NewHttp();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await guardian.AccessTokenAsync());
+        Assert.Equal(403, (int)(await http.GetAsync("/audit/entries")).StatusCode);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await officer.AccessTokenAsync());
+        Assert.Equal(404, (int)(await http.GetAsync($"/families/{familyId}/audit")).StatusCode);
+        var head = await http.GetFromJsonAsync<Vault.Contracts.Audit.SignedTreeHeadDto>("/audit/tree-head");
+        Assert.True(head!.TreeSize > 0);
+    }
+
+    private List<long> FamilyEntryIndexes()
+    {
+        SqliteConnection.ClearAllPools();
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT \"Index\" FROM AuditEntries WHERE FamilyId = @f ORDER BY FamilySeq";
+        command.Parameters.AddWithValue("@f", familyId.ToString().ToUpperInvariant());
+        using var reader = command.ExecuteReader();
+        var list = new List<long>();
+        while (reader.Read())
+        {
+            list.Add(reader.GetInt64(0));
+        }
+        Assert.True(list.Count > 10);
+        return list;
+    }
+
+    private void Execute(string sql, long index)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("@i", index);
+        Assert.Equal(1, command.ExecuteNonQuery());
+    }
+
+    private string? ReadString(string sql, long index)
+    {
+        SqliteConnection.ClearAllPools();
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("@i", index);
+        return command.ExecuteScalar() as string;
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection($"Data Source={server.DatabaseFile}");
+        connection.Open();
+        return connection;
+    }
+}
