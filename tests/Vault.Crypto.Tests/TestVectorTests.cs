@@ -82,12 +82,75 @@ public sealed class TestVectorTests
                     ["identity_fingerprint"] = fingerprint, ["device_keys_as_identity_fingerprint"] = other,
                     ["safety_number"] = SafetyNumber.ForPair(fingerprint, other),
                 },
+                ["consent_grant"] = ConsentVector(device),
+                ["key_wrap_statement"] = Hex(KeyWrap.Statement(FamilyId, "channel:" + ChannelId, 3, UserId, DeviceId, Fill(0x77, 80))),
+                ["message_associated_data"] = Hex(MessageHeader.AssociatedData()),
+                ["audit"] = AuditVector(),
             },
+            ["message"] = MessageVector(device),
             ["secretstream"] = new JsonObject
             {
                 ["note"] = "crypto_secretstream_xchacha20poly1305: header(24) | chunks of 64 KiB + 17; random header, so decrypt-only",
                 ["key"] = Hex(streamKey), ["plaintext"] = Hex(plaintext), ["ciphertext"] = Hex(ciphertext.ToArray()),
             },
+        };
+    }
+
+    private static readonly Guid FamilyId = Guid.Parse("0190d0a4-0000-7000-8000-000000000001");
+    private static readonly Guid ChannelId = Guid.Parse("0190d0a4-0000-7000-8000-000000000002");
+    private static readonly Guid UserId = Guid.Parse("0190d0a4-0000-7000-8000-000000000003");
+    private static readonly Guid DeviceId = Guid.Parse("0190d0a4-0000-7000-8000-000000000004");
+    private static readonly EnvelopeHeader MessageHeader = new(FamilyId, ChannelId, 3, DeviceId,
+        Guid.Parse("0190d0a4-0000-7000-8000-000000000005"), "message", null);
+
+    [Fact]
+    public void MessageVector_Opens_ToPublishedPlaintext()
+    {
+        var published = JsonNode.Parse(File.ReadAllText(VectorFile))!["message"]!;
+        var opened = MessageEnvelope.Open(MessageHeader, Hex(published["envelope"]), Hex(published["epoch_key"]),
+            Hex(published["sender_signing_public"]));
+        Assert.Equal(published["plaintext_utf8"]!.GetValue<string>(), System.Text.Encoding.UTF8.GetString(opened));
+    }
+
+    private static JsonObject ConsentVector(DeviceKeys signer)
+    {
+        var statement = ConsentGrant.Statement(Guid.Parse("0190d0a4-0000-7000-8000-000000000006"), FamilyId, UserId, null,
+            "channel:" + ChannelId, "write", "begeleiding van het gezin", "consent", 1_764_000_000_000, 0);
+        return new JsonObject
+        {
+            ["statement"] = Hex(statement), ["signer_signing_public"] = Hex(signer.SigningPublicKey),
+            ["signature"] = Hex(signer.Sign(statement)),
+        };
+    }
+
+    private static JsonObject AuditVector()
+    {
+        var fields = new AuditPersonalFields(UserId, DeviceId, "krachtgezin", FamilyId, "channel:" + ChannelId + "/messages",
+            "begeleiding van het gezin", "0HN7:00000001");
+        var salt = Fill(0x88);
+        var commitment = AuditLeaf.Commitment(fields, salt);
+        var leaf = AuditLeaf.Encode(1_764_000_000_123, "message.sent", true, 42, commitment);
+        var auditSeed = Fill(0x99);
+        var auditKey = Sodium.PublicKeyAuth.GenerateKeyPair(auditSeed);
+        var head = TreeHead.Sign(1, 1_764_000_001_000, MerkleTree.LeafHash(leaf), auditKey.PrivateKey);
+        return new JsonObject
+        {
+            ["fields_salt"] = Hex(salt), ["commitment"] = Hex(commitment), ["leaf"] = Hex(leaf),
+            ["leaf_hash"] = Hex(MerkleTree.LeafHash(leaf)), ["audit_signing_seed"] = Hex(auditSeed),
+            ["audit_public_key"] = Hex(auditKey.PublicKey), ["tree_head_statement"] = Hex(TreeHead.Statement(head.TreeSize,
+                head.TimestampUnixMs, head.RootHash)), ["tree_head_signature"] = Hex(head.Signature),
+        };
+    }
+
+    private static JsonObject MessageVector(DeviceKeys sender)
+    {
+        var epochKey = Fill(0xaa);
+        const string Text = "{\"text\":\"Zaterdag om tien uur bij de voetbal?\"}";
+        return new JsonObject
+        {
+            ["note"] = "random nonce, so open-only; header fields as in deterministic.message_associated_data",
+            ["epoch_key"] = Hex(epochKey), ["sender_signing_public"] = Hex(sender.SigningPublicKey), ["plaintext_utf8"] = Text,
+            ["envelope"] = Hex(MessageEnvelope.Seal(MessageHeader, System.Text.Encoding.UTF8.GetBytes(Text), epochKey, sender)),
         };
     }
 

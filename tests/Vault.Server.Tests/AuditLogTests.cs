@@ -125,6 +125,43 @@ public sealed class AuditLogTests : IAsyncLifetime
         Assert.True(head!.TreeSize > 0);
     }
 
+    [Fact]
+    public async Task Login_SucceededAndFailed_BothAuditedWithoutTheUsername()
+    {
+        var stranger = server.NewClient();
+        var session = guardian.Session!;
+        await Assert.ThrowsAsync<VaultApiException>(() =>
+            stranger.LoginAsync("moeder", "niet de goede zin", session.DeviceId, session.Device));
+        await Assert.ThrowsAsync<VaultApiException>(() =>
+            stranger.LoginAsync("niemand.bekend", "niet de goede zin", session.DeviceId, session.Device));
+        await stranger.LoginAsync("moeder", Cast.Passphrase, session.DeviceId, session.Device);
+
+        var entries = await AllEntriesAsync();
+        var logins = entries.Where(e => e.Action.StartsWith("login.", StringComparison.Ordinal)).ToList();
+        Assert.Contains(logins, e => e is { Action: "login.failed", Allowed: false, Fields.Resource: "login/password/wrong-credentials" }
+            && e.Fields.ActorUserId == session.UserId);
+        Assert.Contains(logins, e => e is { Action: "login.failed", Fields.Resource: "login/password/unknown-account", Fields.ActorUserId: null });
+        Assert.Contains(logins, e => e is { Action: "login.succeeded", Allowed: true, Fields.Resource: "login/password/ok" }
+            && e.Fields.ActorDeviceId == session.DeviceId);
+        Assert.DoesNotContain(entries, e => e.Fields?.Resource.Contains("niemand", StringComparison.Ordinal) == true);
+    }
+
+    private async Task<List<Vault.Contracts.Audit.AuditEntryDto>> AllEntriesAsync()
+    {
+        using var http = server.NewHttp();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await officer.AccessTokenAsync());
+        var all = new List<Vault.Contracts.Audit.AuditEntryDto>();
+        Vault.Contracts.Audit.AuditPageResponse? page;
+        do
+        {
+            page = await http.GetFromJsonAsync<Vault.Contracts.Audit.AuditPageResponse>(
+                $"/audit/entries?after={(all.Count == 0 ? -1 : all[^1].Index)}");
+            all.AddRange(page!.Entries.Select(e => e.Entry));
+        }
+        while (page.More);
+        return all;
+    }
+
     private List<long> FamilyEntryIndexes()
     {
         SqliteConnection.ClearAllPools();

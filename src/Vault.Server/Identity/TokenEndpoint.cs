@@ -8,7 +8,9 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using Vault.Contracts;
 using Vault.Contracts.Identity;
+using Vault.Server.Audit;
 using Vault.Server.Data;
+using Vault.Server.Infrastructure;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Vault.Server.Identity;
@@ -16,7 +18,8 @@ namespace Vault.Server.Identity;
 /// <summary>
 /// The OpenID Connect token endpoint (OpenIddict passthrough). Password grant: the "password" is the client's
 /// base64 authentication key, plus a TOTP code where the account has one, plus optionally the device the token
-/// is for. Refresh grant: re-checks the account and device, and re-reads the role.
+/// is for. Refresh grant: re-checks the account and device, and re-reads the role. Every outcome is audited
+/// (NEN 7513 wants failed logins too); the attempted username is not, as it may be a mistyped passphrase.
 /// </summary>
 internal static class TokenEndpoint
 {
@@ -24,7 +27,7 @@ internal static class TokenEndpoint
         app.MapPost(VaultOAuth.TokenPath, Exchange).ExcludeFromDescription().AllowAnonymous();
 
     private static async Task<IResult> Exchange(HttpContext http, UserManager<VaultUser> users, TotpVerifier totp,
-        VaultDbContext db, CancellationToken ct)
+        VaultDbContext db, AuditLog audit, CancellationToken ct)
     {
         var request = http.GetOpenIddictServerRequest();
         if (request is null)
@@ -33,46 +36,50 @@ internal static class TokenEndpoint
         }
         if (request.IsPasswordGrantType())
         {
-            return await PasswordGrant(request, users, totp, db, ct);
+            var (result, user, device, outcome) = await PasswordGrant(request, users, totp, db, ct);
+            await AuditAsync(audit, http, user, device, "password/" + outcome, ct);
+            return result;
         }
         if (request.IsRefreshTokenGrantType())
         {
-            return await RefreshGrant(http, users, db, ct);
+            var (result, user, device, outcome) = await RefreshGrant(http, users, db, ct);
+            await AuditAsync(audit, http, user, device, "refresh/" + outcome, ct);
+            return result;
         }
         return TokenErrors.Reject(Errors.UnsupportedGrantType, ProblemTypes.UnsupportedGrant, "This grant type is not supported.");
     }
 
-    private static async Task<IResult> PasswordGrant(OpenIddictRequest request, UserManager<VaultUser> users,
+    private static async Task<Outcome> PasswordGrant(OpenIddictRequest request, UserManager<VaultUser> users,
         TotpVerifier totp, VaultDbContext db, CancellationToken ct)
     {
         var user = await users.FindByNameAsync(PreLogin.Normalize(request.Username ?? ""));
         if (user is null)
         {
-            return TokenErrors.InvalidCredentials();
+            return new(TokenErrors.InvalidCredentials(), null, null, "unknown-account");
         }
         if (await users.IsLockedOutAsync(user))
         {
-            return TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.AccountLocked,
-                "Too many failed attempts: the account is locked for a while.");
+            return new(TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.AccountLocked,
+                "Too many failed attempts: the account is locked for a while."), user, null, "locked");
         }
         if (!AuthKeyHasher.Verify(user.PasswordHash, request.Password))
         {
             await users.AccessFailedAsync(user);
-            return TokenErrors.InvalidCredentials();
+            return new(TokenErrors.InvalidCredentials(), user, null, "wrong-credentials");
         }
         if (Roles.RequiresSecondFactor(user.Role) || user.TotpEnabled)
         {
             var code = (string?)request.GetParameter(VaultOAuth.TotpParameter);
             if (string.IsNullOrEmpty(code))
             {
-                return TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.SecondFactorRequired,
-                    "This account needs a TOTP code (totp_code).");
+                return new(TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.SecondFactorRequired,
+                    "This account needs a TOTP code (totp_code)."), user, null, "second-factor-missing");
             }
             if (!await totp.VerifyAsync(user, code, ct))
             {
                 await users.AccessFailedAsync(user);
-                return TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.InvalidSecondFactor,
-                    "The TOTP code is wrong, expired or already used.");
+                return new(TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.InvalidSecondFactor,
+                    "The TOTP code is wrong, expired or already used."), user, null, "second-factor-wrong");
             }
         }
         await users.ResetAccessFailedCountAsync(user);
@@ -83,15 +90,15 @@ internal static class TokenEndpoint
         {
             if (!Guid.TryParse(deviceParameter, out var parsed) || !await IsActiveDevice(db, user.Id, parsed, ct))
             {
-                return TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.DeviceRevoked,
-                    "The device is unknown or has been revoked.");
+                return new(TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.DeviceRevoked,
+                    "The device is unknown or has been revoked."), user, null, "device-revoked");
             }
             deviceId = parsed;
         }
-        return SignIn(user, deviceId, request.GetScopes());
+        return new(SignIn(user, deviceId, request.GetScopes()), user, deviceId, Succeeded);
     }
 
-    private static async Task<IResult> RefreshGrant(HttpContext http, UserManager<VaultUser> users, VaultDbContext db,
+    private static async Task<Outcome> RefreshGrant(HttpContext http, UserManager<VaultUser> users, VaultDbContext db,
         CancellationToken ct)
     {
         var result = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
@@ -99,7 +106,8 @@ internal static class TokenEndpoint
         var user = principal is null ? null : await users.FindByIdAsync(principal.UserId().ToString());
         if (principal is null || user is null || await users.IsLockedOutAsync(user))
         {
-            return TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.InvalidCredentials, "The refresh token is no longer valid.");
+            return new(TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.InvalidCredentials, "The refresh token is no longer valid."),
+                user, null, "invalid-token");
         }
         var deviceId = principal.DeviceId();
         // A device-less session (key recovery) may bind to a device it has just registered, without a second login.
@@ -110,9 +118,23 @@ internal static class TokenEndpoint
         }
         if (deviceId is not null && !await IsActiveDevice(db, user.Id, deviceId.Value, ct))
         {
-            return TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.DeviceRevoked, "The device has been revoked.");
+            return new(TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.DeviceRevoked, "The device has been revoked."),
+                user, deviceId, "device-revoked");
         }
-        return SignIn(user, deviceId, principal.GetScopes());
+        return new(SignIn(user, deviceId, principal.GetScopes()), user, deviceId, Succeeded);
+    }
+
+    private const string Succeeded = "ok";
+
+    private sealed record Outcome(IResult Result, VaultUser? User, Guid? DeviceId, string Reason);
+
+    private static Task<long> AuditAsync(AuditLog audit, HttpContext http, VaultUser? user, Guid? deviceId, string reason,
+        CancellationToken ct)
+    {
+        var actor = new Actor(user?.Id ?? Guid.Empty, deviceId, user?.Role ?? "", http.TraceIdentifier);
+        var ok = reason.EndsWith("/" + Succeeded, StringComparison.Ordinal);
+        return audit.AppendAsync(new AuditEvent(actor, ok ? AuditActions.LoginSucceeded : AuditActions.LoginFailed, ok, null,
+            "login/" + reason), ct);
     }
 
     private static Task<bool> IsActiveDevice(VaultDbContext db, Guid userId, Guid deviceId, CancellationToken ct) =>
