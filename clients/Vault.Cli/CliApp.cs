@@ -24,7 +24,13 @@ public static class CliApp
           grants --family ID | withdraw --family ID --grant GRANT_ID [--reason TEXT]
           channel create --family ID --name NAME --purpose TEXT [--members USER[:read|write],...] [--retention-days N]
           channel list --family ID
-          send --family ID --channel ID --text TEXT | read --family ID --channel ID [--after SEQ] | listen [--count N]
+          channel add-member --family ID --channel ID --user USER_ID --purpose TEXT [--permission read|write] [--history]
+          channel remove-member --family ID --channel ID --user USER_ID [--reason TEXT]
+          channel archive --family ID --channel ID | channel retention --family ID --channel ID --days N|none
+          send --family ID --channel ID [--text TEXT]        (text from stdin when --text is absent)
+          edit --family ID --channel ID --message MESSAGE_ID [--text TEXT] | delete --family ID --channel ID --message MESSAGE_ID
+          read --family ID --channel ID [--after SEQ] [--mark-read] | receipts --family ID --channel ID
+          listen [--family ID] [--channel ID] [--count N]
           audit verify [--family ID]
         environment: VAULT_HOME (default ~/.vault), VAULT_PASSPHRASE (else read from stdin)
         """;
@@ -54,8 +60,15 @@ public static class CliApp
                 "withdraw" => await context.Withdraw(),
                 "channel create" => await context.ChannelCreate(),
                 "channel list" => await context.ChannelList(),
+                "channel add-member" => await context.ChannelAddMember(),
+                "channel remove-member" => await context.ChannelRemoveMember(),
+                "channel archive" => await context.ChannelArchive(),
+                "channel retention" => await context.ChannelRetention(),
                 "send" => await context.Send(),
+                "edit" => await context.Edit(),
+                "delete" => await context.Delete(),
                 "read" => await context.Read(),
+                "receipts" => await context.Receipts(),
                 "listen" => await context.Listen(),
                 "audit verify" => await context.AuditVerify(),
                 _ when words.Count == 3 && words[0] == "devices" && words[1] == "revoke" => await context.Revoke(words[2]),

@@ -85,5 +85,14 @@ public sealed class AuditVerifier(byte[] auditKey, SignedTreeHeadDto? lastSeen, 
         return null;
     }
 
+    /// <summary>
+    /// After the last page: the whole log must have shown every entry up to the head's size (a family's view cannot
+    /// know its own last sequence number from the head, so it only proves that nothing before it is missing).
+    /// </summary>
+    public AuditFailure? Finish() =>
+        familyId is null && head is { } h && expected < h.TreeSize
+            ? new AuditFailure(expected, 0, $"entry #{expected} is missing before the end of the signed log (size {h.TreeSize})")
+            : null;
+
     public long Checked => checkedCount;
 }

@@ -40,7 +40,7 @@ public sealed partial class VaultClient
             }
             if (!page.More || page.Entries.Count == 0)
             {
-                return new AuditVerification(verifier.Head, verifier.Checked, null);
+                return new AuditVerification(verifier.Head, verifier.Checked, verifier.Finish());
             }
         }
     }

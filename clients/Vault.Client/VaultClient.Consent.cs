@@ -48,13 +48,24 @@ public sealed partial class VaultClient
         return response;
     }
 
-    /// <summary>Shares current keys with the grantee of an active grant (any reader of the scope can do this).</summary>
+    /// <summary>
+    /// Lets the grantee of an active grant read the scope (any reader of it can do this): with
+    /// <paramref name="shareHistory"/>, every epoch key this device holds is shared; without, the ring rotates to a
+    /// fresh epoch wrapped for every reader, so nothing written before the grant can be decrypted by the grantee.
+    /// </summary>
     public async Task ShareAfterActivationAsync(GrantResponse grant, bool shareHistory = false, CancellationToken ct = default)
     {
         if (grant.Status == GrantStatus.Active && ConsentScopes.HasKeyRing(grant.Grant.Scope)
             && (await GetKeyRingAsync(grant.Grant.FamilyId, grant.Grant.Scope, ct)).CurrentEpoch > 0)
         {
-            await ShareKeysAsync(grant.Grant.FamilyId, grant.Grant.Scope, grant.Grant.GranteeUserId, shareHistory, ct);
+            if (shareHistory)
+            {
+                await ShareKeysAsync(grant.Grant.FamilyId, grant.Grant.Scope, grant.Grant.GranteeUserId, history: true, ct);
+            }
+            else
+            {
+                await RotateAsync(grant.Grant.FamilyId, grant.Grant.Scope, ct);
+            }
         }
     }
 

@@ -99,6 +99,11 @@ public sealed partial class VaultClient
             var header = new EnvelopeHeader(familyId, channelId, epoch, RequireSession().DeviceId, clientMessageId, kind, reference);
             var request = new SendMessageRequest(clientMessageId, epoch, kind, reference,
                 MessageEnvelope.Seal(header, plaintext, key, RequireSession().Device));
+            if (request.Envelope.Length > MessageLimits.MaxEnvelopeBytes)
+            {
+                // Refused here: over the socket an oversized frame would cost the whole connection.
+                throw new VaultApiException(413, ProblemTypes.PayloadTooLarge, "The message is too long.");
+            }
             try
             {
                 return Connection is { IsConnected: true } connection

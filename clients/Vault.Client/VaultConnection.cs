@@ -26,6 +26,9 @@ public sealed class VaultConnection : IAsyncDisposable
     public ChannelReader<AccessChange> AccessChanges => changes.Reader;
     public bool IsConnected => hub.State == HubConnectionState.Connected;
 
+    /// <summary>The socket dropped (the SDK then reconnects on its own, unless stopped) or closed for good.</summary>
+    public event Func<Exception?, Task>? Disconnected;
+
     public VaultConnection(VaultClient client, IDictionary<Guid, long>? cursors = null)
     {
         this.client = client;
@@ -37,6 +40,8 @@ public sealed class VaultConnection : IAsyncDisposable
         hub.On<MessageDelivery>(nameof(IVaultHubClient.Message), OnMessageAsync);
         hub.On<AccessChange>(nameof(IVaultHubClient.AccessChanged), OnAccessChangedAsync);
         hub.Reconnected += _ => CatchUpAsync(CancellationToken.None);
+        hub.Reconnecting += e => Disconnected?.Invoke(e) ?? Task.CompletedTask;
+        hub.Closed += e => Disconnected?.Invoke(e) ?? Task.CompletedTask;
     }
 
     /// <summary>Connects, then catches up on every channel the user can read (from its cursor, or from the start).</summary>
@@ -68,7 +73,11 @@ public sealed class VaultConnection : IAsyncDisposable
         {
             // The hub's message carries "{problem type} {status} {title}" after SignalR's own prefix.
             var at = e.Message.IndexOf("urn:vault:problem:", StringComparison.Ordinal);
-            var parts = (at >= 0 ? e.Message[at..] : e.Message).Split(' ', 3);
+            if (at < 0)
+            {
+                throw new VaultApiException(500, Contracts.ProblemTypes.Internal, "The server failed to handle the send.");
+            }
+            var parts = e.Message[at..].Split(' ', 3);
             var status = parts.Length > 1 && int.TryParse(parts[1], out var s) ? s : 400;
             throw new VaultApiException(status, parts[0], parts.Length > 2 ? parts[2] : null);
         }
@@ -144,7 +153,8 @@ public sealed class VaultConnection : IAsyncDisposable
 
     private async Task OnAccessChangedAsync(AccessChange change)
     {
-        if (change.Change is "rotated" or "withdrawn" or "removed")
+        if (change.Change is Contracts.Messaging.AccessChanges.Rotated or Contracts.Messaging.AccessChanges.Withdrawn
+            or Contracts.Messaging.AccessChanges.Removed or Contracts.Messaging.AccessChanges.Expired)
         {
             client.ForgetCurrentEpoch(change.FamilyId, change.Scope); // the next send reads the ring again
         }

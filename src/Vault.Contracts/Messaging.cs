@@ -3,6 +3,12 @@ using Vault.Contracts.KeyRings;
 
 namespace Vault.Contracts.Messaging;
 
+/// <summary>The default size limit of an envelope (padded ciphertext plus signature); servers may configure it.</summary>
+public static class MessageLimits
+{
+    public const int MaxEnvelopeBytes = 64 * 1024 + 1024;
+}
+
 public static class MessageKinds
 {
     public const string Message = "message", Edit = "edit", Delete = "delete";
@@ -38,8 +44,14 @@ public sealed record ReadReceiptRequest(long UpToSeq);
 
 public sealed record ReadReceiptInfo(Guid UserId, long UpToSeq, DateTimeOffset At);
 
-/// <summary>Why a connection stops receiving a scope: withdrawn, expired, removed, or a new epoch is needed.</summary>
+/// <summary>Why a connection stops receiving a scope, or must re-read its key ring (<see cref="AccessChanges"/>).</summary>
 public sealed record AccessChange(Guid FamilyId, string Scope, string Change);
+
+/// <summary>The <see cref="AccessChange.Change"/> values. A removal names scope "*": every scope of the family.</summary>
+public static class AccessChanges
+{
+    public const string Withdrawn = "withdrawn", Expired = "expired", Removed = "removed", Rotated = "rotated", Keys = "keys";
+}
 
 /// <summary>What the real-time hub calls on its clients.</summary>
 public interface IVaultHubClient

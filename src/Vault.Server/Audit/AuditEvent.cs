@@ -19,17 +19,19 @@ public static class AuditActions
 {
     public const string LoginSucceeded = "login.succeeded", LoginFailed = "login.failed";
     public const string FamilyCreated = "family.created", FamilyRead = "family.read", TrajectUpdated = "traject.updated";
+    public const string FamiliesListed = "families.listed";
     public const string ProgressRead = "progress.read";
     public const string MemberInvited = "member.invited", MemberJoined = "member.joined", MemberRemoved = "member.removed";
     public const string MembersRead = "members.read";
     public const string GrantCreated = "grant.created", GrantSigned = "grant.signed", GrantWithdrawn = "grant.withdrawn";
+    public const string GrantLapsed = "grant.lapsed";
     public const string GrantsRead = "grants.read", AccessRead = "access.read";
     public const string KeyRingRead = "keyring.read", KeyRingRotated = "keyring.rotated", KeysWrapped = "keyring.wrapped";
     public const string RecipientsRead = "keyring.recipients.read";
     public const string ChannelCreated = "channel.created", ChannelsRead = "channels.read", ChannelUpdated = "channel.updated";
-    public const string MessageSent = "message.sent", MessageDelivered = "message.delivered";
+    public const string MessageSent = "message.sent", MessageDelivered = "message.delivered", MessagesExpired = "messages.expired";
     public const string HistoryRead = "message.history.read", MessageRead = "message.read";
     public const string ReceiptsRead = "message.receipts.read";
     public const string AuditRead = "audit.read", AuditFieldsErased = "audit.fields.erased";
-    public const string DeviceRevoked = "device.revoked";
+    public const string DeviceRegistered = "device.registered", DeviceRevoked = "device.revoked";
 }

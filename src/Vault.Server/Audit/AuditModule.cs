@@ -74,6 +74,7 @@ public static class AuditModule
         var actor = Actor.From(http);
         if (actor.Role != Roles.PrivacyOfficer)
         {
+            await audit.AppendAsync(AuditEvent.For(actor, AuditActions.AuditRead, null, "audit").Denied(), ct);
             return Problem.Forbidden.ToResult();
         }
         if (after is < -1 || limit is < 1 or > PageSize)
@@ -101,6 +102,7 @@ public static class AuditModule
         var actor = Actor.From(http);
         if (actor.Role != Roles.PrivacyOfficer)
         {
+            await audit.AppendAsync(AuditEvent.For(actor, AuditActions.AuditFieldsErased, null, $"audit/{index}").Denied(), ct);
             return Problem.Forbidden.ToResult();
         }
         if (!await db.AuditEntries.AnyAsync(e => e.Index == index, ct))
@@ -129,15 +131,28 @@ public static class AuditErasure
 }
 
 /// <summary>Signs a tree head every few seconds while entries arrive, so no entry waits long for a signed head.</summary>
-internal sealed class TreeHeadSigner(IServiceScopeFactory scopes, TimeProvider clock) : BackgroundService
+internal sealed partial class TreeHeadSigner(IServiceScopeFactory scopes, TimeProvider clock, ILogger<TreeHeadSigner> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5), clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<AuditTree>().LatestAsync(stoppingToken);
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<AuditTree>().LatestAsync(stoppingToken);
+            }
+#pragma warning disable CA1031 // a missed head is signed at the next tick or on demand; never stop the server for it
+            catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+            {
+                LogSignFailed(logger, e);
+            }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Signing a tree head failed; the next tick tries again.")]
+    private static partial void LogSignFailed(ILogger logger, Exception exception);
 }

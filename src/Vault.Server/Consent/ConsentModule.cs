@@ -16,7 +16,8 @@ public static class ConsentModule
     private const int ReceiptItems = 1000;
 
     public static IServiceCollection AddVaultConsent(this IServiceCollection services) =>
-        services.AddScoped<FamilyAccess>().AddScoped<GrantService>();
+        services.AddScoped<FamilyAccess>().AddScoped<GrantService>()
+            .AddSingleton<GrantLapseSweeper>().AddHostedService(sp => sp.GetRequiredService<GrantLapseSweeper>());
 
     public static IEndpointRouteBuilder MapVaultConsent(this IEndpointRouteBuilder app)
     {
@@ -120,7 +121,7 @@ public static class ConsentModule
                           || (grant.SubjectUserId == actor.UserId && grants.Rules(grant, members).Eligible.Contains(actor.UserId));
         if (!mayWithdraw)
         {
-            return Problem.Forbidden.ToResult();
+            return await access.RefuseAsync(actor, familyId, AuditActions.GrantWithdrawn, $"grant:{grant.Id}/{grant.Scope}", Problem.Forbidden, ct);
         }
         if (grant.WithdrawnAt is not null)
         {
@@ -131,12 +132,16 @@ public static class ConsentModule
             return Problems.Validation("A reason is at most 500 characters.");
         }
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.GrantWithdrawn, familyId, $"grant:{grant.Id}/{grant.Scope}", grant.Purpose), ct);
-        grant.WithdrawnAt = clock.GetUtcNow();
-        grant.WithdrawnBy = actor.UserId;
-        grant.WithdrawalReason = request?.Reason;
-        await db.SaveChangesAsync(ct);
-        await KeyRingStaleness.ScopeAsync(db, familyId, grant.Scope, ct);
-        await notifier.NotifyUserAsync(grant.GranteeUserId, new AccessChange(familyId, grant.Scope, "withdrawn"), ct);
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            grant.WithdrawnAt = clock.GetUtcNow();
+            grant.WithdrawnBy = actor.UserId;
+            grant.WithdrawalReason = request?.Reason;
+            await db.SaveChangesAsync(ct);
+            await KeyRingStaleness.ScopeAsync(db, familyId, grant.Scope, ct); // one step: no write under the old epoch
+            await transaction.CommitAsync(ct);
+        }
+        await notifier.NotifyUserAsync(grant.GranteeUserId, new AccessChange(familyId, grant.Scope, AccessChanges.Withdrawn), ct);
 
         var accessed = db.AuditEntries.AsNoTracking().Where(e => e.FamilyId == familyId && e.ActorUserId == grant.GranteeUserId
             && e.Allowed && (e.Resource == grant.Scope || e.Resource!.StartsWith(grant.Scope + "/")));

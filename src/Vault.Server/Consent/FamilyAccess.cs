@@ -124,6 +124,10 @@ public sealed class FamilyAccess(VaultDbContext db, AuditLog audit, TimeProvider
         return grants.FirstOrDefault(g => Permissions.Covers(g.Permission, permission))?.Purpose;
     }
 
+    /// <summary>A refusal decided after the access check (a finer role rule): audited as denied, then answered.</summary>
+    public async Task<IResult> RefuseAsync(Actor actor, Guid familyId, string action, string resource, Problem problem,
+        CancellationToken ct) => (await DenyAsync(actor, familyId, action, resource, problem, ct)).Denied!.ToResult();
+
     private async Task<Access> DenyAsync(Actor actor, Guid familyId, string action, string resource, Problem problem,
         CancellationToken ct)
     {

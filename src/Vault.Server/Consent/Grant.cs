@@ -24,6 +24,9 @@ public sealed class Grant
     public DateTimeOffset? WithdrawnAt { get; set; }
     public Guid? WithdrawnBy { get; set; }
     public string? WithdrawalReason { get; set; }
+
+    /// <summary>When the server rotated the key ring after the grant ran out (see GrantLapseSweeper).</summary>
+    public DateTimeOffset? LapseHandledAt { get; set; }
     public List<GrantSigning> Signatures { get; set; } = [];
 
     public bool IsInForce(long nowUnixMs) =>

@@ -20,7 +20,7 @@ public sealed class GrantService(VaultDbContext db, TimeProvider clock, IOptions
         Guid? newChannelId, CancellationToken ct)
     {
         var body = request.Grant;
-        if (body is null || request.Signatures is not { Count: > 0 and <= 8 })
+        if (body is null || request.Signatures is not { Count: > 0 and <= 8 } || request.Signatures.Any(s => s is null))
         {
             return (null, Invalid("A grant and one to eight signatures are required."));
         }

@@ -29,6 +29,7 @@ public static class FamiliesModule
         var actor = Actor.From(http);
         if (!Roles.IsCaseWorker(actor.Role))
         {
+            await audit.AppendAsync(AuditEvent.For(actor, AuditActions.FamilyCreated, null, "family").Denied(), ct);
             return Problem.Forbidden.ToResult();
         }
         if (string.IsNullOrWhiteSpace(request.Reference) || request.Reference.Trim().Length > 64
@@ -47,16 +48,19 @@ public static class FamiliesModule
             Id = Guid.CreateVersion7(), Reference = request.Reference.Trim(), Gemeente = request.Gemeente, Status = "intake",
             TrajectStart = request.TrajectStart, PlannedEnd = request.PlannedEnd, CreatedBy = actor.UserId, CreatedAt = now,
         };
+        // Audited first (fail closed), so no family exists without its first entry. Its family sequence starts here.
+        await audit.AppendAsync(AuditEvent.For(actor, AuditActions.FamilyCreated, family.Id, "family"), ct);
         db.Families.Add(family);
         db.Memberships.Add(new Membership { FamilyId = family.Id, UserId = actor.UserId, Role = actor.Role, JoinedAt = now });
         await db.SaveChangesAsync(ct);
-        await audit.AppendAsync(AuditEvent.For(actor, AuditActions.FamilyCreated, family.Id, "family"), ct);
         return TypedResults.Created($"/families/{family.Id}", new FamilySummary(family.Id, family.Reference, actor.Role, now));
     }
 
-    private static async Task<IResult> ListMine(HttpContext http, VaultDbContext db, CancellationToken ct)
+    private static async Task<IResult> ListMine(HttpContext http, VaultDbContext db, AuditLog audit, CancellationToken ct)
     {
-        var userId = Actor.From(http).UserId;
+        var actor = Actor.From(http);
+        var userId = actor.UserId;
+        await audit.AppendAsync(AuditEvent.For(actor, AuditActions.FamiliesListed, null, "families"), ct);
         var list = await db.Memberships.AsNoTracking().Where(m => m.UserId == userId && m.RemovedAt == null)
             .Join(db.Families, m => m.FamilyId, f => f.Id, (m, f) => new FamilySummary(f.Id, f.Reference, m.Role, f.CreatedAt))
             .ToListAsync(ct);

@@ -33,7 +33,7 @@ internal static class MemberEndpoints
     }
 
     private static async Task<IResult> Invite(Guid familyId, CreateFamilyInvitationRequest request, HttpContext http,
-        FamilyAccess access, InvitationService invitations, AuditLog audit, IOptions<VaultOptions> options, TimeProvider clock,
+        FamilyAccess access, InvitationService invitations, VaultDbContext db, AuditLog audit, IOptions<VaultOptions> options, TimeProvider clock,
         CancellationToken ct)
     {
         var actor = Actor.From(http);
@@ -47,9 +47,18 @@ internal static class MemberEndpoints
         {
             return Problems.Validation("Role must be one of: " + string.Join(", ", Roles.FamilyRoles) + ".");
         }
+        var resource = $"{ConsentScopes.Members}/invitation/{request.Role}";
         if (check.Membership.Role == Roles.Guardian && request.Role is not (Roles.Guardian or Roles.Child or Roles.Network))
         {
-            return Problem.Forbidden.ToResult();
+            return await access.RefuseAsync(actor, familyId, AuditActions.MemberInvited, resource, Problem.Forbidden, ct);
+        }
+        // A guardian needs no grant, so adding one is the family's decision: case workers invite the first guardians
+        // only, while the family has none.
+        if (request.Role == Roles.Guardian && check.Membership.Role != Roles.Guardian
+            && await db.Memberships.AnyAsync(m => m.FamilyId == familyId && m.Role == Roles.Guardian && m.RemovedAt == null, ct))
+        {
+            return await access.RefuseAsync(actor, familyId, AuditActions.MemberInvited, resource,
+                new Problem(403, ProblemTypes.Forbidden, "Only the family's guardians can add a guardian."), ct);
         }
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         if ((request.Role == Roles.Child) != request.DateOfBirth.HasValue
@@ -62,7 +71,7 @@ internal static class MemberEndpoints
         {
             return Problems.Validation($"validForHours must be between 1 and {policy.MaxValidForHours}.");
         }
-        await audit.AppendAsync(AuditEvent.For(actor, AuditActions.MemberInvited, familyId, $"{ConsentScopes.Members}/invitation/{request.Role}"), ct);
+        await audit.AppendAsync(AuditEvent.For(actor, AuditActions.MemberInvited, familyId, resource), ct);
         var (invitation, code) = await invitations.CreateAsync(request.Role, actor.UserId, request.ValidForHours, familyId,
             request.DateOfBirth, ct);
         return TypedResults.Ok(new InvitationResponse(invitation.Id, code, invitation.Role, invitation.ExpiresAt));
@@ -141,26 +150,36 @@ internal static class MemberEndpoints
         }
         if (userId != actor.UserId && check.Membership.Role is not (Roles.Guardian or Roles.Coordinator or Roles.Wijkcoach))
         {
-            return Problem.Forbidden.ToResult(); // anyone may leave; guardians and case workers may remove others
+            // anyone may leave; guardians and case workers may remove others
+            return await access.RefuseAsync(actor, familyId, AuditActions.MemberRemoved, $"{ConsentScopes.Members}/{userId}", Problem.Forbidden, ct);
         }
         var member = await db.Memberships.FirstOrDefaultAsync(m => m.FamilyId == familyId && m.UserId == userId && m.RemovedAt == null, ct);
         if (member is null)
         {
             return Problems.NotFound();
         }
+        if (member.Role == Roles.Guardian && userId != actor.UserId && check.Membership.Role != Roles.Guardian)
+        {
+            return await access.RefuseAsync(actor, familyId, AuditActions.MemberRemoved, $"{ConsentScopes.Members}/{userId}",
+                new Problem(403, ProblemTypes.Forbidden, "Only the family's guardians can remove a guardian."), ct);
+        }
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.MemberRemoved, familyId, $"{ConsentScopes.Members}/{userId}"), ct);
         var now = clock.GetUtcNow();
-        member.RemovedAt = now;
-        var grants = await db.Grants.Where(g => g.FamilyId == familyId && g.GranteeUserId == userId && g.WithdrawnAt == null).ToListAsync(ct);
-        foreach (var grant in grants)
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
-            grant.WithdrawnAt = now;
-            grant.WithdrawnBy = actor.UserId;
-            grant.WithdrawalReason = "member removed";
+            member.RemovedAt = now;
+            var grants = await db.Grants.Where(g => g.FamilyId == familyId && g.GranteeUserId == userId && g.WithdrawnAt == null).ToListAsync(ct);
+            foreach (var grant in grants)
+            {
+                grant.WithdrawnAt = now;
+                grant.WithdrawnBy = actor.UserId;
+                grant.WithdrawalReason = "member removed";
+            }
+            await db.SaveChangesAsync(ct);
+            await KeyRingStaleness.UserAsync(db, familyId, userId, ct);
+            await transaction.CommitAsync(ct);
         }
-        await db.SaveChangesAsync(ct);
-        await KeyRingStaleness.UserAsync(db, familyId, userId, ct);
-        await notifier.NotifyUserAsync(userId, new AccessChange(familyId, "*", "removed"), ct);
+        await notifier.NotifyUserAsync(userId, new AccessChange(familyId, "*", AccessChanges.Removed), ct);
         return TypedResults.NoContent();
     }
 

@@ -63,7 +63,7 @@ public sealed class VaultOptions
     public sealed class MessagingPolicy
     {
         /// <summary>Largest accepted envelope (padded ciphertext plus signature).</summary>
-        public int MaxEnvelopeBytes { get; set; } = 64 * 1024 + 1024;
+        public int MaxEnvelopeBytes { get; set; } = Contracts.Messaging.MessageLimits.MaxEnvelopeBytes;
         public int MaxRetentionDays { get; set; } = 3650;
         public int HistoryPageSize { get; set; } = 200;
     }

@@ -116,7 +116,7 @@ internal static class KeyRingEndpoints
         }
         foreach (var reader in readers)
         {
-            await notifier.NotifyUserAsync(reader.UserId, new AccessChange(familyId, scope, "rotated"), ct);
+            await notifier.NotifyUserAsync(reader.UserId, new AccessChange(familyId, scope, AccessChanges.Rotated), ct);
         }
         return TypedResults.Ok(new KeyRingResponse(scope, request.Epoch, false, []));
     }
@@ -164,7 +164,7 @@ internal static class KeyRingEndpoints
         }
         foreach (var user in wraps!.Select(w => w.RecipientUserId).Distinct())
         {
-            await notifier.NotifyUserAsync(user, new AccessChange(familyId, scope, "keys"), ct);
+            await notifier.NotifyUserAsync(user, new AccessChange(familyId, scope, AccessChanges.Keys), ct);
         }
         return TypedResults.NoContent();
     }

@@ -19,7 +19,7 @@ public sealed class KeyRingService(VaultDbContext db, TimeProvider clock)
         IReadOnlyList<KeyWrapUpload>? uploads, Actor wrapper, IReadOnlyList<RecipientInfo> readers, bool requireComplete,
         CancellationToken ct)
     {
-        if (uploads is not { Count: > 0 } || uploads.Count > 2000)
+        if (uploads is not { Count: > 0 } || uploads.Count > 2000 || uploads.Any(u => u is null))
         {
             return (null, Problem.Validation("Between 1 and 2000 wraps are required."));
         }

@@ -67,10 +67,11 @@ public static class KeysModule
                 "The device keys are not signed by the device and the user's identity key.");
     }
 
-    private static async Task<IResult> Register(DeviceRegistration request, ClaimsPrincipal principal,
-        UserManager<VaultUser> users, VaultDbContext db, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> Register(DeviceRegistration request, HttpContext http,
+        UserManager<VaultUser> users, VaultDbContext db, AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
-        var user = await users.FindByIdAsync(principal.UserId().ToString());
+        var actor = Actor.From(http);
+        var user = await users.FindByIdAsync(actor.UserId.ToString());
         if (user is null)
         {
             return Problems.NotFound();
@@ -84,6 +85,7 @@ public static class KeysModule
             return Problems.Result(409, ProblemTypes.Conflict, $"At most {MaxActiveDevices} active devices: revoke one first.");
         }
         var device = NewDevice(user.Id, request, clock.GetUtcNow());
+        await audit.AppendAsync(AuditEvent.For(actor, AuditActions.DeviceRegistered, null, $"device:{device.Id}"), ct);
         db.Devices.Add(device);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(ToInfo(device));
@@ -102,10 +104,15 @@ public static class KeysModule
             return Problems.NotFound(); // someone else's device looks exactly like no device
         }
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.DeviceRevoked, null, $"device:{deviceId}"), ct);
-        device.RevokedAt ??= clock.GetUtcNow();
-        await db.SaveChangesAsync(ct);
-        // The device held current epoch keys: those rings rotate before the next write. Its live connections end now.
-        await KeyRingStaleness.DeviceAsync(db, deviceId, ct);
+        // The device held current epoch keys: those rings rotate before the next write (in the same transaction, so
+        // no write slips in under the old epoch). Its live connections end now.
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            device.RevokedAt ??= clock.GetUtcNow();
+            await db.SaveChangesAsync(ct);
+            await KeyRingStaleness.DeviceAsync(db, deviceId, ct);
+            await transaction.CommitAsync(ct);
+        }
         connections.AbortDevice(deviceId);
         return TypedResults.NoContent();
     }
@@ -113,7 +120,7 @@ public static class KeysModule
     private static async Task<IResult> Directory(Guid userId, ClaimsPrincipal principal, VaultDbContext db, CancellationToken ct)
     {
         var caller = principal.UserId();
-        var shared = caller == userId || principal.Role() == Roles.Admin || await db.Memberships.AnyAsync(mine =>
+        var shared = caller == userId || await db.Memberships.AnyAsync(mine =>
             mine.UserId == caller && mine.RemovedAt == null && db.Memberships.Any(theirs =>
                 theirs.FamilyId == mine.FamilyId && theirs.UserId == userId && theirs.RemovedAt == null), ct);
         var user = shared ? await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct) : null;

@@ -43,7 +43,7 @@ internal static class ChannelEndpoints
         }
         if (request.RetentionDays is < 1 || request.RetentionDays > options.Value.Messaging.MaxRetentionDays
             || request.EncryptedMeta is { Length: > MaxMetaBytes } || (request.EncryptedMeta is { } meta && ScopeBox.EpochOf(meta) != 1)
-            || request.Grants is not { Count: <= 50 })
+            || request.Grants is not { Count: <= 50 } || request.Grants.Any(g => g is null))
         {
             return Problems.Validation($"Retention is 1 to {options.Value.Messaging.MaxRetentionDays} days; metadata a scope box of epoch 1 up to {MaxMetaBytes} bytes; at most 50 grants.");
         }
@@ -68,7 +68,8 @@ internal static class ChannelEndpoints
                             || inForce.Any(g => g.GranteeUserId == actor.UserId && g.Permission == Permissions.Write);
         if (!creatorWrites)
         {
-            return new Problem(403, ProblemTypes.NoConsent, "Include a grant that lets you write in the channel you open.").ToResult();
+            return await access.RefuseAsync(actor, familyId, AuditActions.ChannelCreated, scope,
+                new Problem(403, ProblemTypes.NoConsent, "Include a grant that lets you write in the channel you open."), ct);
         }
         if (!await db.Channels.AnyAsync(c => c.FamilyId == familyId, ct) && !readers.Any(m => Roles.IsCaseWorker(m.Role)))
         {
@@ -137,7 +138,8 @@ internal static class ChannelEndpoints
     }
 
     private static async Task<IResult> Update(Guid familyId, Guid channelId, UpdateChannelRequest request, HttpContext http,
-        FamilyAccess access, VaultDbContext db, AuditLog audit, IOptions<VaultOptions> options, CancellationToken ct)
+        FamilyAccess access, VaultDbContext db, AuditLog audit, IOptions<VaultOptions> options, TimeProvider clock,
+        CancellationToken ct)
     {
         var actor = Actor.From(http);
         var scope = ConsentScopes.Channel(channelId);
@@ -156,6 +158,11 @@ internal static class ChannelEndpoints
             return Problems.Validation($"Retention is 1 to {options.Value.Messaging.MaxRetentionDays} days, or null.");
         }
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.ChannelUpdated, familyId, $"{scope}/retention", check.Purpose), ct);
+        if (channel.RetentionDays is { } before)
+        {
+            // What has expired stays gone: a longer retention must not bring back messages not yet swept.
+            await RetentionSweeper.ExpireAsync(db, audit, familyId, channelId, before, clock.GetUtcNow(), ct);
+        }
         channel.RetentionDays = request.RetentionDays;
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();

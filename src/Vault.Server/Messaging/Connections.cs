@@ -34,6 +34,8 @@ public sealed class Connections
         }
     }
 
+    public bool IsConnected(Guid deviceId) => byDevice.TryGetValue(deviceId, out var connections) && !connections.IsEmpty;
+
     public int Count => byDevice.Values.Sum(c => c.Count);
 
     public static string DeviceGroup(Guid deviceId) => "device:" + deviceId.ToString("N");

@@ -34,7 +34,7 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
         {
             return (null, Problem.NotFound);
         }
-        if (Validate(request, channel) is { } invalid)
+        if (Validate(request) is { } invalid)
         {
             return (null, invalid);
         }
@@ -46,6 +46,10 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
                 ? (ToDelivery(existing), null)
                 : (null, new Problem(409, ProblemTypes.Conflict, "This client message id is taken by another message."));
         }
+        if (channel.ArchivedAt is not null)
+        {
+            return (null, new Problem(409, ProblemTypes.ChannelArchived, "The channel is archived: it takes no new messages."));
+        }
         if (await CheckAgainstStateAsync(actor, familyId, channelId, request!, ct) is { } refused)
         {
             return (null, refused);
@@ -53,7 +57,11 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
 
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.MessageSent, familyId, $"{scope}/messages/{request!.ClientMessageId}",
             check.Purpose), ct);
-        var message = await StoreAsync(actor, familyId, channelId, request, ct);
+        var (message, originalGone) = await StoreAsync(actor, familyId, channelId, request, ct);
+        if (originalGone)
+        {
+            return (null, Problem.Validation("Only your own, undeleted message can be edited or deleted."));
+        }
         if (message is null)
         {
             // lost a race with its own retry: the first one is stored
@@ -61,28 +69,28 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
             return IsRetryOf(stored, actor, request) ? (ToDelivery(stored), null) : (null, new Problem(409, ProblemTypes.Conflict, "This client message id is taken."));
         }
         var result = ToDelivery(message);
-        await delivery.DeliverAsync(result, ct);
+        await delivery.DeliverAsync(result);
         return (result, null);
     }
 
-    private Problem? Validate(SendMessageRequest? request, Channel channel)
+    private Problem? Validate(SendMessageRequest? request)
     {
         if (request is null || request.ClientMessageId == Guid.Empty || !MessageKinds.IsKnown(request.Kind) || request.Epoch < 1
             || (request.Kind == MessageKinds.Message) != (request.RefClientMessageId is null))
         {
             return Problem.Validation("A message needs a client message id, a kind (message, edit, delete), an epoch, and a reference exactly when it edits or deletes.");
         }
-        if (request.Envelope is null || request.Envelope.Length > options.Value.Messaging.MaxEnvelopeBytes)
+        if (request.Envelope is null)
+        {
+            return new Problem(400, ProblemTypes.InvalidEnvelope, "An envelope is required.");
+        }
+        if (request.Envelope.Length > options.Value.Messaging.MaxEnvelopeBytes)
         {
             return new Problem(413, ProblemTypes.PayloadTooLarge, $"An envelope is at most {options.Value.Messaging.MaxEnvelopeBytes} bytes.");
         }
-        if (!MessageEnvelope.IsWellFormed(request.Envelope))
-        {
-            return new Problem(400, ProblemTypes.InvalidEnvelope, "The envelope is malformed.");
-        }
-        return channel.ArchivedAt is not null
-            ? new Problem(409, ProblemTypes.ChannelArchived, "The channel is archived: it takes no new messages.")
-            : null;
+        return MessageEnvelope.IsWellFormed(request.Envelope)
+            ? null
+            : new Problem(400, ProblemTypes.InvalidEnvelope, "The envelope is malformed.");
     }
 
     private async Task<Problem?> CheckAgainstStateAsync(Actor actor, Guid familyId, Guid channelId, SendMessageRequest request,
@@ -95,13 +103,9 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
             return new Problem(409, ProblemTypes.StaleEpoch,
                 ring is { Stale: true } ? "Access changed: rotate the channel's key ring, then send." : $"Send under the current epoch ({ring?.CurrentEpoch}).");
         }
-        if (request.RefClientMessageId is { } target)
+        if (request.RefClientMessageId is { } target && await OriginalProblemAsync(actor, channelId, target, ct) is { } problem)
         {
-            var original = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.ChannelId == channelId && m.ClientMessageId == target, ct);
-            if (original is null || original.SenderUserId != actor.UserId || original.Kind != MessageKinds.Message || original.DeletedAt is not null)
-            {
-                return Problem.Validation("Only your own, undeleted message can be edited or deleted.");
-            }
+            return problem;
         }
         var key = await db.Devices.AsNoTracking().Where(d => d.Id == actor.DeviceId && d.RevokedAt == null)
             .Select(d => d.SigningKey).FirstOrDefaultAsync(ct);
@@ -112,8 +116,19 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
             : new Problem(400, ProblemTypes.InvalidSignature, "The envelope's signature does not verify for your device and its header.");
     }
 
-    /// <summary>Next sequence number and the row in one transaction; null when the client id was taken meanwhile.</summary>
-    private async Task<Message?> StoreAsync(Actor actor, Guid familyId, Guid channelId, SendMessageRequest request, CancellationToken ct)
+    private async Task<Problem?> OriginalProblemAsync(Actor actor, Guid channelId, Guid target, CancellationToken ct)
+    {
+        var original = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.ChannelId == channelId && m.ClientMessageId == target, ct);
+        return original is null || original.SenderUserId != actor.UserId || original.Kind != MessageKinds.Message || original.DeletedAt is not null
+            ? Problem.Validation("Only your own, undeleted message can be edited or deleted.")
+            : null;
+    }
+
+    /// <summary>
+    /// Next sequence number and the row in one transaction; no message when the client id was taken meanwhile, or when
+    /// the original of an edit or deletion was deleted meanwhile.
+    /// </summary>
+    private async Task<(Message? Message, bool OriginalGone)> StoreAsync(Actor actor, Guid familyId, Guid channelId, SendMessageRequest request, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -127,6 +142,10 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
             RefClientMessageId = request.RefClientMessageId, Envelope = request.Envelope, SentAt = now,
         };
         db.Messages.Add(message);
+        if (request.RefClientMessageId is { } target && await OriginalProblemAsync(actor, channelId, target, ct) is not null)
+        {
+            return (null, true); // deleted a moment ago (checked again under the write lock); rolls back
+        }
         if (request.Kind == MessageKinds.Delete)
         {
             // A deletion erases the original's ciphertext; its row, sender and sequence number stay in the history.
@@ -139,11 +158,11 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
         }
         catch (DbUpdateException)
         {
-            return null; // the transaction rolls back, sequence number included
+            return (null, false); // the transaction rolls back, sequence number included
         }
         await transaction.CommitAsync(ct);
         await db.Families.Where(f => f.Id == familyId).ExecuteUpdateAsync(set => set.SetProperty(f => f.LastActivity, now), ct);
-        return message;
+        return (message, false);
     }
 
     // A retry may carry a fresh encryption of the same message (new nonce): same device and id means the same message.

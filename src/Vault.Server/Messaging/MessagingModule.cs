@@ -1,7 +1,4 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Vault.Contracts.Messaging;
-using Vault.Server.Data;
 using Vault.Server.Infrastructure;
 
 namespace Vault.Server.Messaging;
@@ -18,7 +15,7 @@ public static class MessagingModule
         });
         services.AddSingleton<Connections>();
         services.AddScoped<AccessNotifier>().AddScoped<Delivery>().AddScoped<MessageService>();
-        services.AddHostedService<RetentionSweeper>();
+        services.AddSingleton<RetentionSweeper>().AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
         return services;
     }
 
@@ -26,37 +23,9 @@ public static class MessagingModule
     {
         app.MapChannels();
         app.MapMessages();
-        app.MapHub<VaultHub>(HubPaths.Hub);
+        // A connection lives no longer than its access token: the SDK reconnects with a fresh one and catches up.
+        app.MapHub<VaultHub>(HubPaths.Hub, hub => hub.CloseOnAuthenticationExpiration = true);
         return app;
     }
 }
 
-/// <summary>
-/// Deletes messages past their channel's retention. Reads already hide them the moment they expire; this only
-/// frees the space, so its pace does not matter for correctness.
-/// </summary>
-internal sealed class RetentionSweeper(IServiceScopeFactory scopes, TimeProvider clock) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(10), clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            await SweepAsync(scope.ServiceProvider.GetRequiredService<VaultDbContext>(), clock.GetUtcNow(), stoppingToken);
-        }
-    }
-
-    public static async Task<int> SweepAsync(VaultDbContext db, DateTimeOffset now, CancellationToken ct)
-    {
-        var deleted = 0;
-        var channels = await db.Channels.AsNoTracking().Where(c => c.RetentionDays != null)
-            .Select(c => new { c.Id, c.RetentionDays }).ToListAsync(ct);
-        foreach (var channel in channels)
-        {
-            var cutoff = now.AddDays(-channel.RetentionDays!.Value);
-            deleted += await db.Messages.Where(m => m.ChannelId == channel.Id && m.SentAt <= cutoff).ExecuteDeleteAsync(ct);
-        }
-        return deleted;
-    }
-}

@@ -476,6 +476,9 @@ namespace Vault.Server.Data.Migrations
                     b.Property<Guid>("GranteeUserId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("LapseHandledAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("LegalBasis")
                         .IsRequired()
                         .HasMaxLength(32)

@@ -11,7 +11,7 @@ using Vault.Server.Data;
 namespace Vault.Server.Data.Migrations
 {
     [DbContext(typeof(VaultDbContext))]
-    [Migration("20261125094301_FamiliesConsentAuditMessaging")]
+    [Migration("20261125103121_FamiliesConsentAuditMessaging")]
     partial class FamiliesConsentAuditMessaging
     {
         /// <inheritdoc />
@@ -478,6 +478,9 @@ namespace Vault.Server.Data.Migrations
 
                     b.Property<Guid>("GranteeUserId")
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("LapseHandledAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("LegalBasis")
                         .IsRequired()

@@ -138,7 +138,8 @@ namespace Vault.Server.Data.Migrations
                     ActivatedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     WithdrawnAt = table.Column<long>(type: "INTEGER", nullable: true),
                     WithdrawnBy = table.Column<Guid>(type: "TEXT", nullable: true),
-                    WithdrawalReason = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true)
+                    WithdrawalReason = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    LapseHandledAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
