@@ -163,7 +163,12 @@ public sealed class ConsentTests : IDisposable
         var (familyId, coordinator, guardian) = await cast.FamilyAsync();
         var krachtgezin = await cast.FamilyMemberAsync(coordinator, familyId, Roles.Krachtgezin, "gezin.de.boer");
         var channel = await Cast.IntroChannelAsync(guardian, familyId, coordinator, krachtgezin);
-        await guardian.SendAsync(familyId, channel.Id, "Hoi allemaal");
+        await using (var live = new VaultConnection(krachtgezin))
+        {
+            await live.StartAsync();
+            await guardian.SendAsync(familyId, channel.Id, "Hoi allemaal");
+            Assert.Equal("Hoi allemaal", (await live.Messages.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30))).Text);
+        }
         await krachtgezin.HistoryAsync(familyId, channel.Id);
 
         var grant = (await guardian.ListGrantsAsync(familyId)).Single(g => g.Grant.GranteeUserId == krachtgezin.Session!.UserId);

@@ -120,7 +120,7 @@ public static class KeysModule
     private static async Task<IResult> Directory(Guid userId, ClaimsPrincipal principal, VaultDbContext db, CancellationToken ct)
     {
         var caller = principal.UserId();
-        var shared = caller == userId || await db.Memberships.AnyAsync(mine =>
+        var shared = caller == userId || principal.Role() == Roles.Admin || await db.Memberships.AnyAsync(mine =>
             mine.UserId == caller && mine.RemovedAt == null && db.Memberships.Any(theirs =>
                 theirs.FamilyId == mine.FamilyId && theirs.UserId == userId && theirs.RemovedAt == null), ct);
         var user = shared ? await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct) : null;
