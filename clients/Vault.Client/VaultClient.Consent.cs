@@ -49,7 +49,7 @@ public sealed partial class VaultClient
     }
 
     /// <summary>
-    /// Lets the grantee of an active grant read the scope (any reader of it can do this): with
+    /// Lets the grantee of an active grant read the scope (anyone who may write it can do this): with
     /// <paramref name="shareHistory"/>, every epoch key this device holds is shared; without, the ring rotates to a
     /// fresh epoch wrapped for every reader, so nothing written before the grant can be decrypted by the grantee.
     /// </summary>

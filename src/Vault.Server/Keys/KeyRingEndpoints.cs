@@ -29,7 +29,7 @@ internal static class KeyRingEndpoints
         CancellationToken ct)
     {
         var actor = Actor.From(http);
-        if (!ConsentScopes.HasKeyRing(scope))
+        if (!ConsentScopes.HasKeyRing(scope) || !await ScopeExistsAsync(db, familyId, scope, ct))
         {
             return Problems.NotFound();
         }
@@ -51,7 +51,7 @@ internal static class KeyRingEndpoints
     private static async Task<IResult> RecipientsOf(Guid familyId, string scope, HttpContext http, FamilyAccess access,
         VaultDbContext db, CancellationToken ct)
     {
-        if (!ConsentScopes.HasKeyRing(scope))
+        if (!ConsentScopes.HasKeyRing(scope) || !await ScopeExistsAsync(db, familyId, scope, ct))
         {
             return Problems.NotFound();
         }
@@ -71,7 +71,8 @@ internal static class KeyRingEndpoints
         {
             return Problems.NotFound();
         }
-        var check = await access.CheckScopeAsync(actor, familyId, scope, Permissions.Read, AuditActions.KeyRingRotated,
+        // Managing a ring's keys is writing to the scope: readers only ever receive wraps.
+        var check = await access.CheckScopeAsync(actor, familyId, scope, Permissions.Write, AuditActions.KeyRingRotated,
             $"{scope}/keyring", ct);
         if (check.Denied is { } denied)
         {
@@ -129,7 +130,7 @@ internal static class KeyRingEndpoints
         {
             return Problems.NotFound();
         }
-        var check = await access.CheckScopeAsync(actor, familyId, scope, Permissions.Read, AuditActions.KeysWrapped, $"{scope}/keyring", ct);
+        var check = await access.CheckScopeAsync(actor, familyId, scope, Permissions.Write, AuditActions.KeysWrapped, $"{scope}/keyring", ct);
         if (check.Denied is { } denied)
         {
             return denied.ToResult();
@@ -168,4 +169,8 @@ internal static class KeyRingEndpoints
         }
         return TypedResults.NoContent();
     }
+
+    /// <summary>A channel's scope exists only with the channel, in its own family; other scopes always exist.</summary>
+    private static async Task<bool> ScopeExistsAsync(VaultDbContext db, Guid familyId, string scope, CancellationToken ct) =>
+        !ConsentScopes.TryChannel(scope, out var channelId) || await db.Channels.AnyAsync(c => c.Id == channelId && c.FamilyId == familyId, ct);
 }

@@ -101,8 +101,11 @@ internal static class MessageEndpoints
         {
             return denied.ToResult();
         }
-        var markers = await db.ReadMarkers.AsNoTracking().Where(m => m.ChannelId == channelId)
-            .Join(db.Channels.Where(c => c.FamilyId == familyId), m => m.ChannelId, c => c.Id, (m, c) => m).ToListAsync(ct);
+        if (!await db.Channels.AnyAsync(c => c.Id == channelId && c.FamilyId == familyId, ct))
+        {
+            return Problems.NotFound();
+        }
+        var markers = await db.ReadMarkers.AsNoTracking().Where(m => m.ChannelId == channelId).ToListAsync(ct);
         return TypedResults.Ok(markers.OrderBy(m => m.At).Select(m => new ReadReceiptInfo(m.UserId, m.UpToSeq, m.At)).ToList());
     }
 }
