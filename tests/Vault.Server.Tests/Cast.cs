@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Vault.Client;
 using Vault.Contracts;
 using Vault.Contracts.Families;
@@ -15,6 +16,9 @@ public sealed class Cast(VaultServer server)
 
     public VaultServer Server => server;
 
+    /// <summary>The TOTP secret of every account registered with one (professionals, admin), by user id.</summary>
+    public ConcurrentDictionary<Guid, string> TotpSecrets { get; } = new();
+
     public async Task<VaultClient> AdminAsync()
     {
         if (admin is null)
@@ -22,6 +26,7 @@ public sealed class Cast(VaultServer server)
             admin = server.NewClient();
             var registered = await admin.AcceptInvitationAsync(server.AdminInvitation, "admin", Passphrase, "laptop");
             await admin.LoginAsync("admin", Passphrase, registered.DeviceId, admin.Session!.Device, VaultServer.TotpCode(registered.Totp!.Secret));
+            TotpSecrets[registered.UserId] = registered.Totp.Secret;
         }
         return admin;
     }
@@ -50,6 +55,10 @@ public sealed class Cast(VaultServer server)
         var registered = await client.AcceptInvitationAsync(code, username, Passphrase, "phone");
         await client.LoginAsync(username, Passphrase, registered.DeviceId, client.Session!.Device,
             registered.Totp is { } totp ? VaultServer.TotpCode(totp.Secret) : null);
+        if (registered.Totp is { } enrolled)
+        {
+            TotpSecrets[registered.UserId] = enrolled.Secret;
+        }
         return client;
     }
 

@@ -1,0 +1,158 @@
+using System.Net;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Vault.Contracts;
+using Vault.Contracts.Messaging;
+using Xunit.Abstractions;
+
+namespace Vault.Server.Tests;
+
+/// <summary>
+/// The real-time hub in the matrix: no connection without a valid device token; <c>Send</c> answers every role and
+/// standing exactly as the REST send row does, the refusal's problem type carried in the HubException; and a message
+/// reaches the devices of its entitled readers and nobody else.
+/// </summary>
+[Collection(AuthorizationMatrixFixture.Collection)]
+public sealed class AuthorizationMatrixHubTests(AuthorizationMatrixFixture f, ITestOutputHelper output)
+{
+    /// <summary>The hub's mapped routes (negotiation and the connection): the coverage guard counts them as covered here.</summary>
+    internal static readonly string[] Covers = ["* /hubs/vault/negotiate", "* /hubs/vault"];
+
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30); // a failure bound, never a wait
+
+    [Fact]
+    public async Task Hub_ConnectWithoutAValidDeviceToken_Refused()
+    {
+        var revoked = f.People.Single(p => p.Standing == Standing.RevokedDevice).Client!;
+        var attempts = new (string Name, Func<Task<string>>? Token)[]
+        {
+            ("no token", null), ("a made-up token", () => Task.FromResult("not-a-token")), ("a revoked device's token", () => revoked.AccessTokenAsync()),
+        };
+        foreach (var (name, token) in attempts)
+        {
+            await using var hub = f.NewHub(token);
+            var refused = await Assert.ThrowsAsync<HttpRequestException>(() => hub.StartAsync());
+            Assert.True(refused.StatusCode == HttpStatusCode.Unauthorized, $"{name}: {refused.StatusCode}");
+        }
+        await using var valid = f.NewHub(() => f.GuardianA.AccessTokenAsync());
+        await valid.StartAsync();
+        Assert.Equal(HubConnectionState.Connected, valid.State);
+    }
+
+    [Fact]
+    public async Task Hub_Send_EveryRoleAndStanding_AnswersLikeRest_ProblemTypeInHubException()
+    {
+        var row = Matrix.Rows.Single(r => r.Route == "POST /families/{familyId:guid}/channels/{channelId:guid}/messages");
+        var failures = new List<string>();
+        string? nowhere = null;
+        foreach (var (plain, plainTwin) in Matrix.Cells(row, f).Where(x => x.Cell.Who.SignedIn))
+        {
+            var cell = plain with { Expected = Matrix.Expect(row, plain) };
+            var (delivered, refusal) = await SendAsync(cell);
+            var expected = cell.Expected;
+            string? failure = null;
+            if (expected.Success)
+            {
+                failure = delivered is { } m && m.SenderUserId == cell.UserId && m.ChannelId == cell.World.ChannelId
+                    ? null
+                    : $"refused: {refusal}";
+            }
+            else if (refusal is null || !refusal.StartsWith($"{expected.Type} {expected.Status} ", StringComparison.Ordinal))
+            {
+                failure = refusal is null ? "delivered" : $"refused with \"{refusal}\"";
+            }
+            else if (cell.World.Secrets.FirstOrDefault(s => refusal.Contains(s, StringComparison.OrdinalIgnoreCase)) is { } named)
+            {
+                failure = $"the refusal names {named}";
+            }
+            else if (expected.Status == 404 || cell.World.ForeignIds)
+            {
+                var twin = plainTwin with { Expected = Matrix.Expect(row, plainTwin) };
+                var baseline = twin.World == f.Nowhere ? nowhere ??= (await SendAsync(twin)).Refusal : (await SendAsync(twin)).Refusal;
+                failure = refusal == baseline ? null : $"distinguishable from a random id: \"{refusal}\" vs \"{baseline}\"";
+            }
+            if (failure is not null)
+            {
+                failures.Add($"hub Send as {cell} (expected {expected}): {failure}");
+            }
+        }
+        failures.ForEach(output.WriteLine);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task Hub_RealTimeDelivery_OnlyToTheEntitledReadersDevices()
+    {
+        var familyA = f.A;
+        var listeners = f.People.Where(p => p.SignedIn && p.Standing != Standing.OtherFamily)
+            .Append(new Person(Roles.Guardian, Standing.OtherFamily, f.GuardianB)).ToList();
+        foreach (var listener in listeners)
+        {
+            await f.HubAsync(listener);
+        }
+        var scope = ConsentScopes.Channel(familyA.ChannelId);
+        var entitled = listeners.Where(p => p.UserId == familyA.GuardianId || p.Holds(scope, Permissions.Read)).ToList();
+
+        var sent = await f.GuardianA.SendAsync(familyA.FamilyId, familyA.ChannelId, "realtime voor het gezin");
+        await ReceivedByAsync(entitled, sent.ClientMessageId);
+        foreach (var reader in entitled)
+        {
+            var delivery = (await f.HubAsync(reader)).Received.Single(d => d.ClientMessageId == sent.ClientMessageId);
+            var opened = await reader.Client!.OpenAsync(delivery);
+            Assert.True(opened is { Authentic: true, Text: "realtime voor het gezin" }, $"{reader} could not read it");
+        }
+
+        var elsewhere = await f.GuardianB.SendAsync(f.B.FamilyId, f.B.ChannelId, "realtime voor gezin B");
+        await ReceivedByAsync([listeners[^1]], elsewhere.ClientMessageId);
+        // One delivery goes out to all its devices at once: give stragglers a moment before concluding nobody else got it.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        foreach (var listener in listeners.Except(entitled))
+        {
+            var received = (await f.HubAsync(listener)).Received;
+            Assert.False(received.Any(d => d.ClientMessageId == sent.ClientMessageId), $"{listener} received family A's message");
+        }
+        foreach (var listener in listeners.SkipLast(1))
+        {
+            Assert.False((await f.HubAsync(listener)).Received.Any(d => d.ClientMessageId == elsewhere.ClientMessageId),
+                $"{listener} received family B's message");
+        }
+    }
+
+    private async Task ReceivedByAsync(IReadOnlyList<Person> readers, Guid clientMessageId)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (true)
+        {
+            var missing = new List<Person>();
+            foreach (var reader in readers)
+            {
+                if (!(await f.HubAsync(reader)).Received.Any(d => d.ClientMessageId == clientMessageId))
+                {
+                    missing.Add(reader);
+                }
+            }
+            if (missing.Count == 0)
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "not delivered to " + string.Join(", ", missing));
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Sends as the REST row would, over the caller's hub connection; a refusal is the HubException's problem part.</summary>
+    private async Task<(MessageDelivery? Delivered, string? Refusal)> SendAsync(Cell cell)
+    {
+        var (request, _) = await Matrix.MessageAsync(cell);
+        var (hub, _) = await f.HubAsync(cell.Who);
+        try
+        {
+            return (await hub.InvokeAsync<MessageDelivery>("Send", cell.World.FamilyId, cell.World.ChannelId, request), null);
+        }
+        catch (HubException e)
+        {
+            var at = e.Message.IndexOf("urn:vault:problem:", StringComparison.Ordinal);
+            return (null, at < 0 ? e.Message : e.Message[at..]);
+        }
+    }
+}
