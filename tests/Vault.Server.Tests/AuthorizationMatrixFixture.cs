@@ -97,7 +97,7 @@ public sealed class AuthorizationMatrixFixture : IAsyncLifetime
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private readonly ConcurrentDictionary<Guid, (HubConnection Hub, ConcurrentQueue<MessageDelivery> Received)> hubs = new();
+    private readonly ConcurrentDictionary<Guid, (HubConnection Hub, Inbox Received)> hubs = new();
 
     public AuthorizationMatrixFixture() => Cast = new Cast(Server);
 
@@ -430,7 +430,7 @@ public sealed class AuthorizationMatrixFixture : IAsyncLifetime
     }
 
     /// <summary>The person's hub connection (one per user, opened on first use) and every message it received.</summary>
-    public async Task<(HubConnection Hub, ConcurrentQueue<MessageDelivery> Received)> HubAsync(Person who)
+    public async Task<(HubConnection Hub, Inbox Received)> HubAsync(Person who)
     {
         if (hubs.TryGetValue(who.UserId, out var open))
         {
@@ -438,8 +438,8 @@ public sealed class AuthorizationMatrixFixture : IAsyncLifetime
         }
         var client = who.Client!;
         var hub = NewHub(() => client.AccessTokenAsync());
-        var received = new ConcurrentQueue<MessageDelivery>();
-        hub.On<MessageDelivery>(nameof(IVaultHubClient.Message), received.Enqueue);
+        var received = new Inbox();
+        hub.On<MessageDelivery>(nameof(IVaultHubClient.Message), received.Add);
         await hub.StartAsync();
         hubs[who.UserId] = (hub, received);
         return (hub, received);
@@ -484,4 +484,42 @@ public sealed record Response(int Status, string? MediaType, string Body)
     public string Shape => Problem is { } p ? string.Join(",", p.EnumerateObject().Select(x => x.Name).Order(StringComparer.Ordinal)) : "(not an object)";
 
     public override string ToString() => $"{Status} {ProblemType}";
+}
+
+/// <summary>What one hub connection received, with a way to await a given message (no polling).</summary>
+public sealed class Inbox
+{
+    private readonly ConcurrentQueue<MessageDelivery> received = new();
+    private readonly Lock gate = new();
+    private TaskCompletionSource arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public IReadOnlyCollection<MessageDelivery> Messages => received;
+
+    public void Add(MessageDelivery message)
+    {
+        received.Enqueue(message);
+        TaskCompletionSource done;
+        lock (gate)
+        {
+            (done, arrived) = (arrived, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+        done.TrySetResult();
+    }
+
+    public async Task<MessageDelivery> WaitForAsync(Guid clientMessageId, CancellationToken ct)
+    {
+        while (true)
+        {
+            Task next;
+            lock (gate)
+            {
+                next = arrived.Task;
+            }
+            if (received.FirstOrDefault(d => d.ClientMessageId == clientMessageId) is { } found)
+            {
+                return found;
+            }
+            await next.WaitAsync(ct);
+        }
+    }
 }

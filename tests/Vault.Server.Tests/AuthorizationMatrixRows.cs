@@ -69,6 +69,9 @@ internal sealed record Row(string Method, string Template, Rule Rule, int Succes
     /// <summary>Also call family A's URL with family B's channel/grant/member ids in it (and random ids to compare).</summary>
     public bool Foreign { get; init; }
 
+    /// <summary>The endpoint looks its target up before the consent rule: a foreign id is 404 for every member.</summary>
+    public bool TargetFirst { get; init; }
+
     public Func<Cell, Outcome?>? After { get; init; }
     public Func<Cell, string, Task<Req>>? Build { get; init; }
     public Func<Cell, Req, Response, Task<string?>>? Check { get; init; }
@@ -455,6 +458,7 @@ internal static class Matrix
     [
         new("GET", Ring, Consent(scope, Permissions.Read), 200)
         {
+            TargetFirst = true,
             // A device gets its own wraps only, and one for the current epoch.
             Variant = variant,
             Foreign = foreign,
@@ -464,6 +468,7 @@ internal static class Matrix
         },
         new("GET", Ring + "/recipients", Consent(scope, Permissions.Read), 200)
         {
+            TargetFirst = true,
             Variant = variant,
             Foreign = foreign,
             Build = (c, t) => Done(new Req(Fill(t, c, scope: scope(c.World)))),
@@ -504,6 +509,10 @@ internal static class Matrix
             return Outcome.Unauthorized;
         }
         if (row.Audience == Audience.Family && !(c.Who.IsMemberOfA && c.World.FamilyId == c.F.A.FamilyId))
+        {
+            return Outcome.NotFound;
+        }
+        if (row.TargetFirst && c.World.ForeignIds)
         {
             return Outcome.NotFound;
         }

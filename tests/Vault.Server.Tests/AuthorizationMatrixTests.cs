@@ -5,29 +5,11 @@ using Xunit.Abstractions;
 
 namespace Vault.Server.Tests;
 
-// KNOWN SERVER BUGS — cells that fail today on purpose. Each expectation states the correct behaviour; the server
-// is being changed to meet it. (Rows are in AuthorizationMatrixRows.cs; "A" is the caller's family, "B" another.)
-//
-//  1. A READ-only grantee can rotate a key ring: POST /families/{familyId}/keyrings/{scope}/epochs answers 200 where
-//     it must be 403 urn:vault:problem:no-consent. 16 cells: scopes channel, members, documents:plan (child,
-//     krachtgezin, wijkcoach, coordinator, network with read) and documents:beschikking (gemeente with read).
-//     Cause: KeyRingEndpoints.Rotate checks Permissions.Read; a new epoch is a write to the scope.
-//  2. A READ-only grantee can add wraps: POST /families/{familyId}/keyrings/{scope}/epochs/{epoch}/wraps answers 204
-//     where it must be 403 no-consent. The same 16 cells. Cause: KeyRingEndpoints.AddWraps checks Permissions.Read.
-//     (The SDK's ShareAfterActivationAsync says "any reader of the scope can do this"; after the fix a guardian or
-//     writer shares keys — GrantAsync is the guardian's call, so the normal flow keeps working.)
-//  3. A channel scope that names no channel of this family has a key ring: a guardian of A asking for
-//     /families/A/keyrings/channel:{B's channel} gets 200 (epoch 0, no wraps) and .../recipients gets 200 (A's
-//     guardians) where it must be 404, as GET /families/A/channels/{that id} and the rotate endpoint already answer.
-//     2 cells. Nothing of B leaks (a random channel id answers the same), but the server invents a ring for any id.
-//     Cause: KeyRingEndpoints.Get and RecipientsOf do not look the channel up.
-//  4. GET /families/A/channels/{B's channel}/receipts answers a guardian of A 200 [] where it must be 404 (messages
-//     and marking as read do answer 404). 1 cell. Cause: MessageEndpoints.Receipts does not look the channel up.
-//
-// DELIBERATE CHOICES the other engineer should know about (encoded as passing expectations):
-//  - Another family's channel id inside A's URL answers a non-guardian member 403 no-consent, not 404: consent is
-//    checked per scope before the lookup, and the answer is byte-for-byte the one a random id gets (asserted), so
-//    nothing leaks. A guardian, who passes the scope check, gets 404. Grant ids answer 404 to every member.
+// Deliberate choices, encoded as passing expectations:
+//  - Another family's channel id inside A's URL answers a non-guardian member 403 no-consent, not 404, where consent
+//    is checked per scope before the lookup: the answer is byte-for-byte the one a random id gets (asserted), so
+//    nothing leaks. A guardian, who passes the scope check, gets 404. Grant ids answer 404 to every member; key-ring
+//    reads look the channel up first and answer 404 to everyone (rows marked TargetFirst).
 //  - Co-signing by someone the age rules do not name answers 400 urn:vault:problem:invalid-grant (as ConsentTests pin
 //    down for submissions), not 403.
 
