@@ -72,6 +72,16 @@ public static class Bench
         await roster.SetUpAsync(families, members, Option(args, "--setup-parallelism", 4), ct);
         output.WriteLine(Invariant($"setup: {roster.Families.Count} families, {roster.Users} users (each: invitation, Argon2id at registration and login, token) in {roster.SetupTime.TotalSeconds:0.0} s = {roster.SetupTime.TotalMilliseconds / roster.Users:0} ms per user; one Argon2id derivation alone: {ArgonMilliseconds():0} ms"));
         output.WriteLine("setup " + await setupMachine.StopAsync());
+        var setupRequests = server.Requests.ToList();
+        output.WriteLine(Invariant($"setup HTTP requests: {setupRequests.Count} ({setupRequests.Count / (double)roster.Users:0.0} per user), by total time:"));
+        foreach (var route in setupRequests.GroupBy(r => r.Route).OrderByDescending(g => g.Sum(r => r.Ms)).Take(8))
+        {
+            output.WriteLine(Invariant($"    {route.Key,-48} {route.Count(),5}  total {route.Sum(r => r.Ms) / 1000,6:0.0} s  {Latency(route.Select(r => r.Ms))}"));
+        }
+        foreach (var line in ProbeReport.Describe(server.Probe.Since(new ServerProbe.Position(0, 0, 0, 0)), roster.SetupTime, roster.Users, "user"))
+        {
+            output.WriteLine("setup " + line);
+        }
         await setupMachine.DisposeAsync();
 
         var failed = false;
@@ -141,7 +151,7 @@ public static class Bench
     private static void RunCrypto()
     {
         var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(2)
-            .WithIterationCount(6).WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(200));
+            .WithIterationCount(8).WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(250));
         var config = DefaultConfig.Instance.AddJob(job)
             .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "vault-benchmarkdotnet"));
         BenchmarkRunner.Run<CryptoBenchmarks>(config);

@@ -20,13 +20,16 @@ namespace Vault.Benchmarks;
 /// output at Warning and above only (no per-request console line), and <see cref="ServerProbe"/> observing the
 /// database through EF Core interceptors. Server code is unchanged.
 /// </summary>
-public sealed class BenchServer : WebApplicationFactory<Program>
+public sealed partial class BenchServer : WebApplicationFactory<Program>
 {
     private readonly StringWriter bootstrap = new();
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "vault-bench", Guid.NewGuid().ToString("N"));
     public ServerProbe Probe { get; } = new();
     public ConcurrentQueue<string> Problems { get; } = new();
+
+    /// <summary>Every HTTP request the SDK clients make: "POST /families/{id}/invitations" and its duration.</summary>
+    public ConcurrentQueue<(string Route, double Ms)> Requests { get; } = new();
 
     /// <summary>
     /// A what-if, off by default: `PRAGMA busy_timeout` on every connection the server opens, so SQLite's own busy
@@ -56,7 +59,10 @@ public sealed class BenchServer : WebApplicationFactory<Program>
     public VaultClient NewClient()
     {
         StartServer();
-        return new VaultClient(new HttpClient(new SocketsHttpHandler()) { BaseAddress = ClientOptions.BaseAddress });
+        return new VaultClient(new HttpClient(new RequestTimer(Requests) { InnerHandler = new SocketsHttpHandler() })
+        {
+            BaseAddress = ClientOptions.BaseAddress,
+        });
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -112,6 +118,26 @@ public sealed class BenchServer : WebApplicationFactory<Program>
             command.CommandText = "PRAGMA busy_timeout = " + milliseconds.ToString(CultureInfo.InvariantCulture) + ";";
             command.ExecuteNonQuery();
         }
+    }
+
+    private sealed partial class RequestTimer(ConcurrentQueue<(string Route, double Ms)> requests) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                return await base.SendAsync(request, cancellationToken);
+            }
+            finally
+            {
+                var path = Guids().Replace(request.RequestUri?.AbsolutePath ?? "", "{id}");
+                requests.Enqueue(($"{request.Method} {path}", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+            }
+        }
+
+        [System.Text.RegularExpressions.GeneratedRegex("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|channel%3A[^/]+")]
+        private static partial System.Text.RegularExpressions.Regex Guids();
     }
 
     /// <summary>Every warning, error and critical line the server logs: a load run must produce none of the latter.</summary>
