@@ -28,7 +28,9 @@ public static class Bench
           --http-concurrency N    concurrent clients for audited history reads (default 64)
           --setup-parallelism N   users registered at once during setup (default 4)
           --max-seconds S         hard bound on the whole run (default 600)
-          --what-if-busy-timeout MS   experiment, off by default: PRAGMA busy_timeout on the server's connections
+          --what-if-busy-timeout MS   experiment: alternate phases without and with PRAGMA busy_timeout = MS on the
+                                  server's connections (A/B in one run, same users and machine; see README)
+          --rounds N              A/B rounds of the experiment (default 2)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -62,10 +64,10 @@ public static class Bench
         output.WriteLine("arguments: " + (args.Length == 0 ? "(defaults)" : string.Join(' ', args)));
 
         var busyTimeout = OptionText(args, "--what-if-busy-timeout") is { } ms ? int.Parse(ms, CultureInfo.InvariantCulture) : (int?)null;
-        await using var server = new BenchServer { BusyTimeoutMs = busyTimeout };
+        await using var server = new BenchServer { BusyTimeoutExperiment = busyTimeout is not null };
         if (busyTimeout is not null)
         {
-            output.WriteLine(Invariant($"WHAT-IF: PRAGMA busy_timeout = {busyTimeout} on every server connection (not the server's configuration)"));
+            output.WriteLine(Invariant($"WHAT-IF experiment: phases alternate PRAGMA busy_timeout = 0 (as the server runs) and = {busyTimeout} on every server connection"));
         }
         var roster = new Roster(server);
         var setupMachine = new MachineSampler();
@@ -93,17 +95,29 @@ public static class Bench
             {
                 await messaging.ConnectAsync(ct);
                 await messaging.RunPhaseAsync("warm-up (one message per sender; first deliveries fetch sender keys)", TimeSpan.Zero, 0, 1, ct);
-                var closed = await messaging.RunPhaseAsync("closed loop", TimeSpan.FromSeconds(Option(args, "--duration", 15)), 0, null, ct);
-                summary.Add(Describe(closed));
-                failed |= closed.Lost > 0 || closed.Errors > 0;
-                var pacedSeconds = Option(args, "--paced", 10);
-                if (pacedSeconds > 0)
+                var closedDuration = TimeSpan.FromSeconds(Option(args, "--duration", 15));
+                var pacedDuration = TimeSpan.FromSeconds(Option(args, "--paced", 10));
+                var rounds = busyTimeout is null ? 1 : Option(args, "--rounds", 2);
+                double? rate = OptionText(args, "--rate") is null ? null : OptionDouble(args, "--rate", 0);
+                for (var round = 1; round <= rounds; round++)
                 {
-                    var rate = OptionDouble(args, "--rate", Math.Max(1, Math.Round(closed.SentPerSecond / 2)));
-                    var paced = await messaging.RunPhaseAsync("paced", TimeSpan.FromSeconds(pacedSeconds), rate, null, ct);
-                    summary.Add(Describe(paced));
-                    failed |= paced.Lost > 0 || paced.Errors > 0;
+                    foreach (var timeout in busyTimeout is { } on ? new[] { 0, on } : [0])
+                    {
+                        server.BusyTimeoutMs = timeout;
+                        var label = busyTimeout is null ? "" : Invariant($" [round {round}, busy_timeout {timeout}]");
+                        var closed = await messaging.RunPhaseAsync("closed loop" + label, closedDuration, 0, null, ct);
+                        summary.Add(Describe(closed));
+                        failed |= closed.Lost > 0 || closed.Errors > 0;
+                        rate ??= Math.Max(1, Math.Round(closed.SentPerSecond / 2));
+                        if (pacedDuration > TimeSpan.Zero)
+                        {
+                            var paced = await messaging.RunPhaseAsync("paced" + label, pacedDuration, rate.Value, null, ct);
+                            summary.Add(Describe(paced));
+                            failed |= paced.Lost > 0 || paced.Errors > 0;
+                        }
+                    }
                 }
+                server.BusyTimeoutMs = 0;
             }
             finally
             {

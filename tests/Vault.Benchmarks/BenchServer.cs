@@ -32,11 +32,14 @@ public sealed partial class BenchServer : WebApplicationFactory<Program>
     public ConcurrentQueue<(string Route, double Ms)> Requests { get; } = new();
 
     /// <summary>
-    /// A what-if, off by default: `PRAGMA busy_timeout` on every connection the server opens, so SQLite's own busy
-    /// handler (short, growing waits) meets a held write lock before Microsoft.Data.Sqlite's retry loop (150 ms
-    /// sleeps) does. It changes no server code; it shows what that one setting would change.
+    /// A what-if, off by default: when set, every connection the server opens gets `PRAGMA busy_timeout` with
+    /// <see cref="BusyTimeoutMs"/> (0 = SQLite's default, no busy handler), so that SQLite's own busy handler (short,
+    /// growing waits) meets a held write lock before Microsoft.Data.Sqlite's retry loop (150 ms sleeps) does. Phases
+    /// can switch it on and off in one run. It changes no server code; it shows what that one setting would change.
     /// </summary>
-    public int? BusyTimeoutMs { get; init; }
+    public bool BusyTimeoutExperiment { get; init; }
+
+    public int BusyTimeoutMs { get; set; }
 
     public BenchServer()
     {
@@ -80,9 +83,9 @@ public sealed partial class BenchServer : WebApplicationFactory<Program>
         {
             services.AddSingleton(new BootstrapOutput(TextWriter.Synchronized(bootstrap)));
             services.ConfigureDbContext<VaultDbContext>(db => db.AddInterceptors(Probe.Interceptors));
-            if (BusyTimeoutMs is { } busyTimeout)
+            if (BusyTimeoutExperiment)
             {
-                services.ConfigureDbContext<VaultDbContext>(db => db.AddInterceptors(new BusyTimeout(busyTimeout)));
+                services.ConfigureDbContext<VaultDbContext>(db => db.AddInterceptors(new BusyTimeout(this)));
             }
         });
     }
@@ -101,7 +104,7 @@ public sealed partial class BenchServer : WebApplicationFactory<Program>
         }
     }
 
-    private sealed class BusyTimeout(int milliseconds) : DbConnectionInterceptor
+    private sealed class BusyTimeout(BenchServer server) : DbConnectionInterceptor
     {
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
@@ -115,7 +118,7 @@ public sealed partial class BenchServer : WebApplicationFactory<Program>
         private void Apply(DbConnection connection)
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA busy_timeout = " + milliseconds.ToString(CultureInfo.InvariantCulture) + ";";
+            command.CommandText = "PRAGMA busy_timeout = " + server.BusyTimeoutMs.ToString(CultureInfo.InvariantCulture) + ";";
             command.ExecuteNonQuery();
         }
     }
