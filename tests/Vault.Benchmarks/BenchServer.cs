@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Vault.Client;
+using Vault.Server.Data;
+using Vault.Server.Identity;
+
+namespace Vault.Benchmarks;
+
+/// <summary>
+/// The real Vault server in this process on a loopback socket (Kestrel, port 0), with its own temporary data
+/// directory (SQLite in WAL mode, as in production). Differences from a production start, all for the load driver's
+/// sake: the cheapest Argon2id the SDK accepts (8 MiB, 3 passes; registration is setup, not what is measured), log
+/// output at Warning and above only (no per-request console line), and <see cref="ServerProbe"/> observing the
+/// database through EF Core interceptors. Server code is unchanged.
+/// </summary>
+public sealed partial class BenchServer : WebApplicationFactory<Program>
+{
+    private readonly StringWriter bootstrap = new();
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "vault-bench", Guid.NewGuid().ToString("N"));
+    public ServerProbe Probe { get; } = new();
+    public ConcurrentQueue<string> Problems { get; } = new();
+
+    /// <summary>Every HTTP request the SDK clients make: "POST /families/{id}/invitations" and its duration.</summary>
+    public ConcurrentQueue<(string Route, double Ms)> Requests { get; } = new();
+
+    /// <summary>
+    /// A what-if, off by default: when set, every connection the server opens gets `PRAGMA busy_timeout` with
+    /// <see cref="BusyTimeoutMs"/> (0 = SQLite's default, no busy handler), so that SQLite's own busy handler (short,
+    /// growing waits) meets a held write lock before Microsoft.Data.Sqlite's retry loop (150 ms sleeps) does. Phases
+    /// can switch it on and off in one run. It changes no server code; it shows what that one setting would change.
+    /// </summary>
+    public bool BusyTimeoutExperiment { get; init; }
+
+    public int BusyTimeoutMs { get; set; }
+
+    public BenchServer()
+    {
+        // WebApplicationFactory finds the server's content root through MvcTestingAppManifest.json in the current
+        // directory: under `dotnet test` that is the output folder, under `dotnet run` it is wherever it was started.
+        Directory.SetCurrentDirectory(AppContext.BaseDirectory);
+        UseKestrel(0);
+    }
+
+    public string AdminInvitation
+    {
+        get
+        {
+            StartServer();
+            return bootstrap.ToString().Split('\n').Single(l => l.StartsWith(BootstrapOutput.Prefix, StringComparison.Ordinal))
+                [BootstrapOutput.Prefix.Length..].Trim();
+        }
+    }
+
+    public VaultClient NewClient()
+    {
+        StartServer();
+        return new VaultClient(new HttpClient(new RequestTimer(Requests) { InnerHandler = new SocketsHttpHandler() })
+        {
+            BaseAddress = ClientOptions.BaseAddress,
+        });
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Vault:DataDirectory", DataDirectory);
+        builder.UseSetting("Vault:Kdf:OpsLimit", "3");
+        builder.UseSetting("Vault:Kdf:MemLimitBytes", (8 * 1024 * 1024).ToString(CultureInfo.InvariantCulture));
+        builder.ConfigureLogging(logging =>
+        {
+            logging.ClearProviders();
+            logging.SetMinimumLevel(LogLevel.Warning);
+            logging.AddProvider(new ProblemCollector(Problems));
+        });
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton(new BootstrapOutput(TextWriter.Synchronized(bootstrap)));
+            services.ConfigureDbContext<VaultDbContext>(db => db.AddInterceptors(Probe.Interceptors));
+            if (BusyTimeoutExperiment)
+            {
+                services.ConfigureDbContext<VaultDbContext>(db => db.AddInterceptors(new BusyTimeout(this)));
+            }
+        });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort: a temp directory
+        }
+    }
+
+    private sealed class BusyTimeout(BenchServer server) : DbConnectionInterceptor
+    {
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData,
+            CancellationToken cancellationToken = default)
+        {
+            Apply(connection);
+            return Task.CompletedTask;
+        }
+
+        private void Apply(DbConnection connection)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA busy_timeout = " + server.BusyTimeoutMs.ToString(CultureInfo.InvariantCulture) + ";";
+            command.ExecuteNonQuery();
+        }
+    }
+
+    private sealed partial class RequestTimer(ConcurrentQueue<(string Route, double Ms)> requests) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                return await base.SendAsync(request, cancellationToken);
+            }
+            finally
+            {
+                var path = Guids().Replace(request.RequestUri?.AbsolutePath ?? "", "{id}");
+                requests.Enqueue(($"{request.Method} {path}", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+            }
+        }
+
+        [System.Text.RegularExpressions.GeneratedRegex("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|channel%3A[^/]+")]
+        private static partial System.Text.RegularExpressions.Regex Guids();
+    }
+
+    /// <summary>Every warning, error and critical line the server logs: a load run must produce none of the latter.</summary>
+    private sealed class ProblemCollector(ConcurrentQueue<string> lines) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Collector(categoryName, lines);
+        public void Dispose() { }
+
+        private sealed class Collector(string category, ConcurrentQueue<string> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
+                Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel))
+                {
+                    lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception?.GetType().Name} {exception?.Message}");
+                }
+            }
+        }
+    }
+}

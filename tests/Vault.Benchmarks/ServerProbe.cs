@@ -1,0 +1,221 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Vault.Server.Audit;
+
+namespace Vault.Benchmarks;
+
+/// <summary>
+/// Watches the server's database work from outside its code, through EF Core interceptors added to its DbContext:
+/// every SQL command (kind, table, duration), every transaction (time to BEGIN — with SQLite that is the wait for
+/// the single write lock — and to COMMIT), and every SaveChanges that carries audit entries (the audit writer's
+/// batches: size and duration). Samples are kept in lists; a phase reads what came after its <see cref="Mark"/>.
+/// </summary>
+public sealed partial class ServerProbe
+{
+    private readonly Lock gate = new();
+    private readonly List<(string Key, double Ms, bool Failed)> commands = [];
+    private readonly List<double> begins = [];
+    private readonly List<double> commits = [];
+    private readonly List<(int Entries, double Ms)> auditBatches = [];
+
+    public ServerProbe() => Interceptors = [new Commands(this), new Transactions(this), new SaveChanges(this)];
+
+    public IInterceptor[] Interceptors { get; }
+
+    public sealed record Position(int Commands, int Begins, int Commits, int AuditBatches);
+
+    public sealed record Window(
+        IReadOnlyList<(string Key, double Ms, bool Failed)> Commands, IReadOnlyList<double> BeginMs, IReadOnlyList<double> CommitMs,
+        IReadOnlyList<(int Entries, double Ms)> AuditBatches);
+
+    public Position Mark()
+    {
+        lock (gate)
+        {
+            return new(commands.Count, begins.Count, commits.Count, auditBatches.Count);
+        }
+    }
+
+    public Window Since(Position from)
+    {
+        lock (gate)
+        {
+            return new(commands[from.Commands..], begins[from.Begins..], commits[from.Commits..], auditBatches[from.AuditBatches..]);
+        }
+    }
+
+    private void Add(DbCommand command, TimeSpan duration, bool failed)
+    {
+        var key = KeyOf(command.CommandText);
+        lock (gate)
+        {
+            commands.Add((key, duration.TotalMilliseconds, failed));
+        }
+    }
+
+    /// <summary>"SELECT Memberships", "INSERT AuditEntries", "UPDATE Channels": the statement kind and its first table.</summary>
+    public static string KeyOf(string sql)
+    {
+        var text = sql.AsSpan().TrimStart();
+        var verb = text[..Math.Max(0, text.IndexOfAny(' ', '\n'))].ToString().ToUpperInvariant();
+        var table = TablePattern().Match(sql);
+        return table.Success ? $"{verb} {table.Groups[1].Value}" : verb;
+    }
+
+    [GeneratedRegex("""(?:FROM|INTO|UPDATE)\s+"(\w+)""", RegexOptions.IgnoreCase)]
+    private static partial Regex TablePattern();
+
+    private sealed class Commands(ServerProbe probe) : DbCommandInterceptor
+    {
+        public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
+        {
+            probe.Add(command, eventData.Duration, false);
+            return result;
+        }
+
+        public override ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData,
+            DbDataReader result, CancellationToken cancellationToken = default)
+        {
+            probe.Add(command, eventData.Duration, false);
+            return ValueTask.FromResult(result);
+        }
+
+        public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
+        {
+            probe.Add(command, eventData.Duration, false);
+            return result;
+        }
+
+        public override ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result,
+            CancellationToken cancellationToken = default)
+        {
+            probe.Add(command, eventData.Duration, false);
+            return ValueTask.FromResult(result);
+        }
+
+        public override object? ScalarExecuted(DbCommand command, CommandExecutedEventData eventData, object? result)
+        {
+            probe.Add(command, eventData.Duration, false);
+            return result;
+        }
+
+        public override ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result,
+            CancellationToken cancellationToken = default)
+        {
+            probe.Add(command, eventData.Duration, false);
+            return ValueTask.FromResult(result);
+        }
+
+        public override void CommandFailed(DbCommand command, CommandErrorEventData eventData) =>
+            probe.Add(command, eventData.Duration, true);
+
+        public override Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData,
+            CancellationToken cancellationToken = default)
+        {
+            probe.Add(command, eventData.Duration, true);
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class Transactions(ServerProbe probe) : DbTransactionInterceptor
+    {
+        private void Began(TransactionEndEventData data)
+        {
+            lock (probe.gate)
+            {
+                probe.begins.Add(data.Duration.TotalMilliseconds);
+            }
+        }
+
+        private void Committed(TransactionEndEventData data)
+        {
+            lock (probe.gate)
+            {
+                probe.commits.Add(data.Duration.TotalMilliseconds);
+            }
+        }
+
+        public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
+        {
+            Began(eventData);
+            return result;
+        }
+
+        public override ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData,
+            DbTransaction result, CancellationToken cancellationToken = default)
+        {
+            Began(eventData);
+            return ValueTask.FromResult(result);
+        }
+
+        public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Committed(eventData);
+
+        public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData,
+            CancellationToken cancellationToken = default)
+        {
+            Committed(eventData);
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>The audit writer is the only code that saves AuditEntry rows: one SaveChanges is one batch.</summary>
+    private sealed class SaveChanges(ServerProbe probe) : SaveChangesInterceptor
+    {
+        private readonly ConditionalWeakTable<DbContext, StrongBox<(long Started, int Entries)>> open = [];
+
+        private void Saving(DbContextEventData data)
+        {
+            if (data.Context is not { } context)
+            {
+                return;
+            }
+            var entries = context.ChangeTracker.Entries<AuditEntry>().Count(e => e.State == EntityState.Added);
+            if (entries > 0)
+            {
+                open.AddOrUpdate(context, new((System.Diagnostics.Stopwatch.GetTimestamp(), entries)));
+            }
+        }
+
+        private void Saved(DbContextEventData data)
+        {
+            if (data.Context is { } context && open.TryGetValue(context, out var box))
+            {
+                open.Remove(context);
+                var ms = System.Diagnostics.Stopwatch.GetElapsedTime(box.Value.Started).TotalMilliseconds;
+                lock (probe.gate)
+                {
+                    probe.auditBatches.Add((box.Value.Entries, ms));
+                }
+            }
+        }
+
+        public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+        {
+            Saving(eventData);
+            return result;
+        }
+
+        public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
+            CancellationToken cancellationToken = default)
+        {
+            Saving(eventData);
+            return ValueTask.FromResult(result);
+        }
+
+        public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+        {
+            Saved(eventData);
+            return result;
+        }
+
+        public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result,
+            CancellationToken cancellationToken = default)
+        {
+            Saved(eventData);
+            return ValueTask.FromResult(result);
+        }
+    }
+}
