@@ -1,5 +1,7 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Vault.Server.Infrastructure;
 
 namespace Vault.Server.Data;
@@ -14,6 +16,7 @@ public static class DataModule
         services.AddDbContext<VaultDbContext>(db =>
         {
             db.UseSqlite(connectionString);
+            db.AddInterceptors(BusyTimeout.Instance);
             db.UseOpenIddict<Guid>();
         });
         services.AddHealthChecks().AddDbContextCheck<VaultDbContext>("database", tags: ["ready"]);
@@ -32,6 +35,32 @@ public static class DataModule
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// SQLite allows one writer at a time. Without a busy timeout, Microsoft.Data.Sqlite retries a locked database with
+/// 150 ms sleeps, which under concurrent writes (audit batches, messages) turned into seconds of latency; SQLite's
+/// own busy handler waits only as long as the lock is held.
+/// </summary>
+internal sealed class BusyTimeout : DbConnectionInterceptor
+{
+    public static readonly BusyTimeout Instance = new();
+    private const string Pragma = "PRAGMA busy_timeout = 10000;";
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = Pragma;
+        command.ExecuteNonQuery();
+    }
+
+    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData,
+        CancellationToken cancellationToken = default)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = Pragma;
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
 

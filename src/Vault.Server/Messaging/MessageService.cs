@@ -160,8 +160,8 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
         {
             return (null, false); // the transaction rolls back, sequence number included
         }
-        await transaction.CommitAsync(ct);
         await db.Families.Where(f => f.Id == familyId).ExecuteUpdateAsync(set => set.SetProperty(f => f.LastActivity, now), ct);
+        await transaction.CommitAsync(ct);
         return (message, false);
     }
 
