@@ -70,6 +70,30 @@ public sealed class AuditLogTests : IAsyncLifetime
         Assert.False((await officer.VerifyAuditAsync(null, null)).Ok);
     }
 
+    [Theory]
+    [InlineData("UPDATE AuditEntries SET FamilySeq = FamilySeq + 1 WHERE \"Index\" = @i")]
+    [InlineData("UPDATE AuditEntries SET ActorUserId = NULL WHERE \"Index\" = @i")]
+    [InlineData("UPDATE AuditEntries SET ActorDeviceId = NULL WHERE \"Index\" = @i")]
+    [InlineData("UPDATE AuditEntries SET ActorRole = 'privacy-officer' WHERE \"Index\" = @i")]
+    [InlineData("UPDATE AuditEntries SET FamilyId = NULL WHERE \"Index\" = @i")]
+    [InlineData("UPDATE AuditEntries SET RequestId = 'x' WHERE \"Index\" = @i")]
+    public async Task VerifyAudit_AnyColumnOfAnyEntryChanged_OfficerVerificationNamesIt(string tamper)
+    {
+        var index = FamilyEntryIndexes()[^1]; // the family's last entry: nothing after it in its view
+        Execute(tamper, index);
+        var result = await officer.VerifyAuditAsync(null, null);
+        Assert.False(result.Ok);
+        Assert.Contains($"entry #{index}", result.Failure!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAudit_FirstEntryOfTheLogChanged_FailsNamingEntryZero()
+    {
+        Execute("UPDATE AuditEntries SET Action = 'x' WHERE \"Index\" = @i", 0);
+        var result = await officer.VerifyAuditAsync(null, null);
+        Assert.Contains("entry #0", result.Failure?.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task VerifyAudit_EntryDeleted_FailsNamingTheMissingOne()
     {
