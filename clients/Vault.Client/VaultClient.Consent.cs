@@ -40,11 +40,22 @@ public sealed partial class VaultClient
         return response;
     }
 
-    /// <summary>A child (or second signer) adds their signature to a pending grant, after reading what it says.</summary>
+    /// <summary>
+    /// A child (or second signer) adds their signature to a pending grant, after reading what it says. If that makes
+    /// it active and this device may write the scope (a child's own channel, say), the grantee gets the key at once.
+    /// </summary>
     public async Task<GrantResponse> CoSignGrantAsync(ConsentGrantBody grant, CancellationToken ct = default)
     {
         var response = await ApiAsync<GrantResponse>(HttpMethod.Post, $"/families/{grant.FamilyId}/grants/{grant.GrantId}/signatures",
             SignGrant(grant), ct);
+        try
+        {
+            await ShareAfterActivationAsync(response, ct: ct);
+        }
+        catch (VaultApiException e) when (e.Status is 403 or 404)
+        {
+            // This signer may not manage the scope's keys: a guardian or writer shares them instead.
+        }
         return response;
     }
 

@@ -29,23 +29,31 @@ public sealed partial class VaultClient
     /// <summary>Set by <see cref="VaultConnection"/> while connected: sends then go over the socket.</summary>
     internal VaultConnection? Connection { get; set; }
 
-    /// <summary>A guardian opens a channel and signs its members' grants in one go.</summary>
+    /// <summary>
+    /// A guardian opens a channel and signs its members' grants in one go. With <paramref name="subjectUserId"/> the
+    /// channel is about that child: the child reads it without a grant, and the age rules may need the child's
+    /// co-signature before the grants are active.
+    /// </summary>
     public async Task<ChannelResponse> CreateChannelAsync(Guid familyId, string name, IReadOnlyList<ChannelMember> members,
-        int? retentionDays = null, CancellationToken ct = default)
+        int? retentionDays = null, Guid? subjectUserId = null, CancellationToken ct = default)
     {
         var channelId = Guid.NewGuid();
-        var grants = members.Select(m => NewGrant(familyId, m.UserId, ConsentScopes.Channel(channelId), m.Permission, m.Purpose, m.LegalBasis))
+        var grants = members.Select(m => NewGrant(familyId, m.UserId, ConsentScopes.Channel(channelId), m.Permission, m.Purpose,
+                m.LegalBasis, subjectUserId: subjectUserId))
             .Select(g => new SubmitGrantRequest(g, [SignGrant(g)])).ToList();
-        return await CreateChannelAsync(familyId, channelId, name, grants, retentionDays, ct);
+        return await CreateChannelAsync(familyId, channelId, name, grants, retentionDays, subjectUserId, ct);
     }
 
     /// <summary>Opens a channel with grants a guardian signed (e.g. handed to a coordinator at the kennismaking).</summary>
     public async Task<ChannelResponse> CreateChannelAsync(Guid familyId, Guid channelId, string name,
-        IReadOnlyList<SubmitGrantRequest> grants, int? retentionDays = null, CancellationToken ct = default)
+        IReadOnlyList<SubmitGrantRequest> grants, int? retentionDays = null, Guid? subjectUserId = null, CancellationToken ct = default)
     {
         var scope = ConsentScopes.Channel(channelId);
         var readers = await ListGuardiansAsync(familyId, ct);
-        foreach (var grantee in grants.Select(g => g.Grant.GranteeUserId).Distinct().Where(id => readers.All(r => r.UserId != id)))
+        // About a child: wrapped for the guardians and the child now, for grantees once the age rules made their grant
+        // active (below, or when the child co-signs). Otherwise every grantee reads from the start.
+        var first = subjectUserId is { } child ? [child] : grants.Select(g => g.Grant.GranteeUserId);
+        foreach (var grantee in first.Distinct().Where(id => readers.All(r => r.UserId != id)))
         {
             var keys = await Directory.UserAsync(grantee, refresh: true, ct);
             readers.Add(new RecipientInfo(keys.UserId, keys.Username, "", keys.IdentitySigningKey, keys.IdentityBoxKey,
@@ -54,8 +62,15 @@ public sealed partial class VaultClient
         var key = KeyWrap.NewEpochKey();
         var meta = ScopeBox.Seal(familyId, scope, 1, MetaLabel, JsonSerializer.SerializeToUtf8Bytes(new ChannelMeta(name), Json), key);
         var channel = await ApiAsync<ChannelResponse>(HttpMethod.Post, $"/families/{familyId}/channels",
-            new CreateChannelRequest(channelId, meta, retentionDays, grants, WrapFor(familyId, scope, 1, key, readers)), ct);
+            new CreateChannelRequest(channelId, meta, retentionDays, grants, WrapFor(familyId, scope, 1, key, readers), subjectUserId), ct);
         RememberEpochKey(familyId, scope, 1, key);
+        if (subjectUserId is not null)
+        {
+            foreach (var grant in (await ListGrantsAsync(familyId, ct)).Where(g => g.Grant.Scope == scope && g.Status == GrantStatus.Active))
+            {
+                await ShareKeysAsync(familyId, scope, grant.Grant.GranteeUserId, history: true, ct);
+            }
+        }
         return channel;
     }
 

@@ -19,14 +19,16 @@ public static class MessageKinds
 /// <summary>
 /// A new channel with its first key epoch. The grants for the channel's scope come with it, so that the family's
 /// first channel can be checked for its coordinator or wijkcoach (kennismaking) before anything exists.
+/// <c>SubjectUserId</c> names the child member the channel is about: the child reads and writes it without a grant,
+/// and every grant for it must name the child as its subject, so the Jeugdwet age rules decide who signs.
 /// </summary>
 public sealed record CreateChannelRequest(
     Guid ChannelId, byte[]? EncryptedMeta, int? RetentionDays, IReadOnlyList<SubmitGrantRequest> Grants,
-    IReadOnlyList<KeyWrapUpload> Wraps);
+    IReadOnlyList<KeyWrapUpload> Wraps, Guid? SubjectUserId = null);
 
 public sealed record ChannelResponse(
     Guid Id, Guid FamilyId, byte[]? EncryptedMeta, DateTimeOffset CreatedAt, DateTimeOffset? ArchivedAt,
-    int? RetentionDays, long LastSeq, int CurrentEpoch, bool Stale);
+    int? RetentionDays, long LastSeq, int CurrentEpoch, bool Stale, Guid? SubjectUserId = null);
 
 public sealed record UpdateChannelRequest(int? RetentionDays);
 

@@ -39,7 +39,7 @@ public static class ConsentModule
         {
             return denied.ToResult();
         }
-        var (grant, problem) = await grants.PrepareAsync(familyId, request, actor.UserId, newChannelId: null, ct);
+        var (grant, problem) = await grants.PrepareAsync(familyId, request, actor.UserId, newChannel: null, ct);
         if (problem is not null)
         {
             return problem.ToResult();

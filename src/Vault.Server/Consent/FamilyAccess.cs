@@ -92,11 +92,20 @@ public sealed class FamilyAccess(VaultDbContext db, AuditLog audit, TimeProvider
     public async Task<List<Membership>> ReadersAsync(Guid familyId, string scope, CancellationToken ct)
     {
         var grantees = InForce(familyId, scope).Select(g => g.GranteeUserId);
+        var subject = await SubjectOfAsync(familyId, scope, ct);
         var members = await db.Memberships.AsNoTracking()
-            .Where(m => m.FamilyId == familyId && m.RemovedAt == null && (m.Role == Roles.Guardian || grantees.Contains(m.UserId)))
+            .Where(m => m.FamilyId == familyId && m.RemovedAt == null
+                        && (m.Role == Roles.Guardian || m.UserId == subject || grantees.Contains(m.UserId)))
             .ToListAsync(ct);
-        return members.Where(m => m.Role == Roles.Guardian || ScopeLimits.MayHold(m.Role, scope)).ToList();
+        return members.Where(m => m.Role == Roles.Guardian || m.UserId == subject || ScopeLimits.MayHold(m.Role, scope)).ToList();
     }
+
+    /// <summary>The child a channel scope is about, if any.</summary>
+    private async Task<Guid?> SubjectOfAsync(Guid familyId, string scope, CancellationToken ct) =>
+        ConsentScopes.TryChannel(scope, out var channelId)
+            ? await db.Channels.AsNoTracking().Where(c => c.Id == channelId && c.FamilyId == familyId)
+                .Select(c => c.SubjectUserId).FirstOrDefaultAsync(ct)
+            : null;
 
     public Task<Membership?> ActiveMembershipAsync(Guid userId, Guid familyId, CancellationToken ct) =>
         db.Memberships.AsNoTracking().FirstOrDefaultAsync(m => m.FamilyId == familyId && m.UserId == userId && m.RemovedAt == null, ct);
@@ -114,6 +123,10 @@ public sealed class FamilyAccess(VaultDbContext db, AuditLog audit, TimeProvider
         if (member.Role == Roles.Guardian)
         {
             return "family"; // the family's own data
+        }
+        if (member.Role == Roles.Child && await SubjectOfAsync(member.FamilyId, scope, ct) == member.UserId)
+        {
+            return "own"; // a channel about this child
         }
         if (!ScopeLimits.MayHold(member.Role, scope))
         {

@@ -15,9 +15,9 @@ namespace Vault.Server.Consent;
 /// </summary>
 public sealed class GrantService(VaultDbContext db, TimeProvider clock, IOptions<VaultOptions> options)
 {
-    /// <summary>A new grant from a request, or why not. <paramref name="newChannelId"/>: a channel being created with it.</summary>
+    /// <summary>A new grant from a request, or why not. <paramref name="newChannel"/>: a channel being created with it.</summary>
     public async Task<(Grant? Grant, Problem? Problem)> PrepareAsync(Guid familyId, SubmitGrantRequest request, Guid submittedBy,
-        Guid? newChannelId, CancellationToken ct)
+        NewChannel? newChannel, CancellationToken ct)
     {
         var body = request.Grant;
         if (body is null || request.Signatures is not { Count: > 0 and <= 8 } || request.Signatures.Any(s => s is null))
@@ -33,15 +33,29 @@ public sealed class GrantService(VaultDbContext db, TimeProvider clock, IOptions
             return (null, new Problem(409, ProblemTypes.GrantReplayed, "This grant was submitted before; sign a new one."));
         }
         var members = await db.Memberships.AsNoTracking().Where(m => m.FamilyId == familyId && m.RemovedAt == null).ToListAsync(ct);
-        if (Check(body, members, newChannelId) is { } fieldProblem)
+        if (Check(body, members, newChannel?.Id) is { } fieldProblem)
         {
             return (null, fieldProblem);
         }
-        if (body.Scope.StartsWith(ConsentScopes.ChannelPrefix, StringComparison.Ordinal)
-            && ConsentScopes.TryChannel(body.Scope, out var channelId) && channelId != newChannelId
-            && !await db.Channels.AnyAsync(c => c.Id == channelId && c.FamilyId == familyId, ct))
+        if (ConsentScopes.TryChannel(body.Scope, out var channelId))
         {
-            return (null, Invalid("The grant's channel does not exist in this family."));
+            var channel = channelId == newChannel?.Id
+                ? newChannel
+                : await db.Channels.AsNoTracking().Where(c => c.Id == channelId && c.FamilyId == familyId)
+                    .Select(c => new NewChannel(c.Id, c.SubjectUserId)).FirstOrDefaultAsync(ct);
+            if (channel is null)
+            {
+                return (null, Invalid("The grant's channel does not exist in this family."));
+            }
+            if (channel.SubjectUserId != body.SubjectUserId)
+            {
+                // The age rules must decide about a child's channel: its grants name the child.
+                return (null, Invalid("A grant for a channel about a child must name that child as its subject, and only then."));
+            }
+            if (body.GranteeUserId == channel.SubjectUserId)
+            {
+                return (null, Invalid("The child a channel is about needs no grant for it."));
+            }
         }
         var now = clock.GetUtcNow();
         var grant = new Grant
@@ -200,3 +214,6 @@ public sealed class GrantService(VaultDbContext db, TimeProvider clock, IOptions
 
     private static Problem Invalid(string title) => new(400, ProblemTypes.InvalidGrant, title);
 }
+
+/// <summary>A channel a grant is for: being created (with its grants), or stored.</summary>
+public sealed record NewChannel(Guid Id, Guid? SubjectUserId);

@@ -17,7 +17,7 @@ public sealed class KeyRingService(VaultDbContext db, TimeProvider clock)
 {
     public async Task<(List<KeyWrapRecord>? Wraps, Problem? Problem)> ValidateAsync(Guid familyId, string scope, int epoch,
         IReadOnlyList<KeyWrapUpload>? uploads, Actor wrapper, IReadOnlyList<RecipientInfo> readers, bool requireComplete,
-        CancellationToken ct)
+        CancellationToken ct, IReadOnlyCollection<Guid>? mustCover = null)
     {
         if (uploads is not { Count: > 0 } || uploads.Count > 2000 || uploads.Any(u => u is null))
         {
@@ -60,7 +60,8 @@ public sealed class KeyRingService(VaultDbContext db, TimeProvider clock)
                 WrapperDeviceId = wrapper.DeviceId!.Value, Signature = upload.Signature, CreatedAt = now,
             });
         }
-        if (requireComplete && !allowed.IsSubsetOf(seen))
+        var required = mustCover is null ? allowed : Recipients.RequiredWraps(readers.Where(r => mustCover.Contains(r.UserId)));
+        if (requireComplete && !required.IsSubsetOf(seen))
         {
             return (null, new Problem(409, ProblemTypes.IncompleteWraps,
                 "A new epoch must be wrapped for every device and identity key that may read the scope: fetch the recipients again."));

@@ -10,6 +10,9 @@ public sealed class Channel
     public DateTimeOffset? ArchivedAt { get; set; }
     public int? RetentionDays { get; set; }
     public long LastSeq { get; set; }
+
+    /// <summary>The child member this channel is about, if any (see CreateChannelRequest).</summary>
+    public Guid? SubjectUserId { get; set; }
 }
 
 /// <summary>A ciphertext envelope with a per-channel sequence number. Deleted by its sender: envelope gone, row kept.</summary>

@@ -47,10 +47,16 @@ internal static class ChannelEndpoints
         {
             return Problems.Validation($"Retention is 1 to {options.Value.Messaging.MaxRetentionDays} days; metadata a scope box of epoch 1 up to {MaxMetaBytes} bytes; at most 50 grants.");
         }
+        var members = await db.Memberships.AsNoTracking().Where(m => m.FamilyId == familyId && m.RemovedAt == null).ToListAsync(ct);
+        if (request.SubjectUserId is { } subject && !members.Any(m => m.UserId == subject && m.Role == Roles.Child))
+        {
+            return Problems.Validation("A channel's subject must be a child member of this family.");
+        }
         var newGrants = new List<Grant>();
         foreach (var submitted in request.Grants)
         {
-            var (grant, problem) = await grants.PrepareAsync(familyId, submitted, actor.UserId, request.ChannelId, ct);
+            var (grant, problem) = await grants.PrepareAsync(familyId, submitted, actor.UserId,
+                new NewChannel(request.ChannelId, request.SubjectUserId), ct);
             if (problem is not null)
             {
                 return problem.ToResult();
@@ -62,9 +68,9 @@ internal static class ChannelEndpoints
             newGrants.Add(grant!);
         }
         var inForce = newGrants.Where(g => grants.Status(g) == Contracts.Consent.GrantStatus.Active).ToList();
-        var members = await db.Memberships.AsNoTracking().Where(m => m.FamilyId == familyId && m.RemovedAt == null).ToListAsync(ct);
-        var readers = members.Where(m => m.Role == Roles.Guardian || inForce.Any(g => g.GranteeUserId == m.UserId)).ToList();
-        var creatorWrites = check.Membership.Role == Roles.Guardian
+        var readers = members.Where(m => m.Role == Roles.Guardian || m.UserId == request.SubjectUserId
+            || inForce.Any(g => g.GranteeUserId == m.UserId)).ToList();
+        var creatorWrites = check.Membership.Role == Roles.Guardian || actor.UserId == request.SubjectUserId
                             || inForce.Any(g => g.GranteeUserId == actor.UserId && g.Permission == Permissions.Write);
         if (!creatorWrites)
         {
@@ -77,7 +83,12 @@ internal static class ChannelEndpoints
                 "A family's first channel needs its coordinator or wijkcoach in it: include a signed grant for one.");
         }
         var recipients = await Recipients.LoadAsync(db, readers, ct);
-        var (wraps, wrapProblem) = await rings.ValidateAsync(familyId, scope, 1, request.Wraps, actor, recipients, true, ct);
+        // A channel about a child starts wrapped for the family's deciders (guardians and the child); its grantees get the
+        // key once their grant is complete, which the age rules may leave for later.
+        var mustCover = request.SubjectUserId is { } about
+            ? readers.Where(m => m.Role == Roles.Guardian || m.UserId == about).Select(m => m.UserId).ToList()
+            : null;
+        var (wraps, wrapProblem) = await rings.ValidateAsync(familyId, scope, 1, request.Wraps, actor, recipients, true, ct, mustCover);
         if (wrapProblem is not null)
         {
             return wrapProblem.ToResult();
@@ -89,7 +100,7 @@ internal static class ChannelEndpoints
         var channel = new Channel
         {
             Id = request.ChannelId, FamilyId = familyId, EncryptedMeta = request.EncryptedMeta, CreatedBy = actor.UserId,
-            CreatedAt = now, RetentionDays = request.RetentionDays,
+            CreatedAt = now, RetentionDays = request.RetentionDays, SubjectUserId = request.SubjectUserId,
         };
         db.Channels.Add(channel);
         db.Grants.AddRange(newGrants);
@@ -190,5 +201,5 @@ internal static class ChannelEndpoints
     }
 
     public static ChannelResponse ToResponse(Channel c, int epoch, bool stale) =>
-        new(c.Id, c.FamilyId, c.EncryptedMeta, c.CreatedAt, c.ArchivedAt, c.RetentionDays, c.LastSeq, epoch, stale);
+        new(c.Id, c.FamilyId, c.EncryptedMeta, c.CreatedAt, c.ArchivedAt, c.RetentionDays, c.LastSeq, epoch, stale, c.SubjectUserId);
 }

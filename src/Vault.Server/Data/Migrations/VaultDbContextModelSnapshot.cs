@@ -911,6 +911,9 @@ namespace Vault.Server.Data.Migrations
                     b.Property<int?>("RetentionDays")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("SubjectUserId")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("FamilyId");

@@ -11,7 +11,7 @@ using Vault.Server.Data;
 namespace Vault.Server.Data.Migrations
 {
     [DbContext(typeof(VaultDbContext))]
-    [Migration("20261125103121_FamiliesConsentAuditMessaging")]
+    [Migration("20261125112417_FamiliesConsentAuditMessaging")]
     partial class FamiliesConsentAuditMessaging
     {
         /// <inheritdoc />
@@ -913,6 +913,9 @@ namespace Vault.Server.Data.Migrations
 
                     b.Property<int?>("RetentionDays")
                         .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("SubjectUserId")
+                        .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 

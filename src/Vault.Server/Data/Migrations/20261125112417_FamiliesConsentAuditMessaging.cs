@@ -106,7 +106,8 @@ namespace Vault.Server.Data.Migrations
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     ArchivedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     RetentionDays = table.Column<int>(type: "INTEGER", nullable: true),
-                    LastSeq = table.Column<long>(type: "INTEGER", nullable: false)
+                    LastSeq = table.Column<long>(type: "INTEGER", nullable: false),
+                    SubjectUserId = table.Column<Guid>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
