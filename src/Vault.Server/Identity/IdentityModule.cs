@@ -61,6 +61,8 @@ public static class IdentityModule
             {
                 validation.UseLocalServer();
                 validation.UseAspNetCore();
+                // One lookup per request buys immediate sign-out: a revoked token (passphrase change) stops at once.
+                validation.EnableTokenEntryValidation();
                 validation.AddEventHandler<OpenIddictValidationEvents.ProcessAuthenticationContext>(handler =>
                     handler.UseScopedHandler<DeviceRevocationCheck>()
                         .SetOrder(OpenIddictValidationHandlers.ValidateAccessToken.Descriptor.Order + 1_000)
