@@ -52,10 +52,12 @@ public sealed class BootstrapOutput(TextWriter writer)
 /// valid one cannot be printed again (only its hash is stored), so it is left alone.
 /// </summary>
 internal sealed partial class IdentityBootstrap(IServiceProvider services, BootstrapOutput output, TimeProvider clock,
-    ILogger<IdentityBootstrap> logger) : IHostedService
+    IOptions<VaultOptions> options, ILogger<IdentityBootstrap> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // A relative data directory depends on the working directory (dotnet run: the project's): say where it is.
+        LogDataDirectory(logger, options.Value.FullDataDirectory);
         await using var scope = services.CreateAsyncScope();
         var provider = scope.ServiceProvider;
         await OAuthClients.EnsureAsync(provider, cancellationToken);
@@ -82,6 +84,9 @@ internal sealed partial class IdentityBootstrap(IServiceProvider services, Boots
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Data directory: {Path}")]
+    private static partial void LogDataDirectory(ILogger logger, string path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message =
         "No account exists yet; the admin invitation printed earlier is valid until {ExpiresAt:u}. Restart after then for a new one.")]
