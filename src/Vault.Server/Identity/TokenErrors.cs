@@ -10,7 +10,8 @@ namespace Vault.Server.Identity;
 /// <summary>
 /// Every error of the token endpoint, ours or OpenIddict's own (missing client_id, expired or used refresh token),
 /// leaves as an RFC 9457 problem (application/problem+json, a stable urn:vault:problem: type, title, status) that
-/// still carries RFC 6749's error and error_description members, so plain OAuth clients keep working.
+/// still carries RFC 6749's error and error_description members, so plain OAuth clients keep working. So does an
+/// authorization endpoint error that cannot go back to the client (no trusted redirect URI yet).
 /// </summary>
 internal static class TokenErrors
 {
@@ -58,6 +59,29 @@ internal static class TokenErrors
             });
         }
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Errors the authorization endpoint shows itself (OpenIddict would write text/plain) become problems.</summary>
+    public static async ValueTask RenderLocalAuthorizationError(OpenIddictServerEvents.ApplyAuthorizationResponseContext context)
+    {
+        var response = context.Response;
+        if (string.IsNullOrEmpty(response.Error) || !string.IsNullOrEmpty(context.RedirectUri) ||
+            context.Transaction.GetHttpRequest()?.HttpContext.Response is not { } http)
+        {
+            return; // success, or an error that goes back to the client's redirect URI
+        }
+        var status = StatusOf(response.Error);
+        http.StatusCode = status;
+        http.Headers.CacheControl = "no-store";
+        await http.WriteAsJsonAsync(new Dictionary<string, object?>
+        {
+            ["type"] = TypeOf(response.Error, status),
+            ["title"] = response.ErrorDescription ?? response.Error,
+            ["status"] = status,
+            ["error"] = response.Error,
+            ["error_description"] = response.ErrorDescription,
+        }, options: null, contentType: "application/problem+json; charset=utf-8", context.CancellationToken);
+        context.HandleRequest();
     }
 
     // The same status codes OpenIddict's ASP.NET Core host assigns for token endpoint errors.
