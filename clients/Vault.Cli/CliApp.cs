@@ -13,7 +13,8 @@ public static class CliApp
         usage: vault <command> [options]
           invite accept --server URL --code CODE --username NAME [--device NAME]
           invite create --role ROLE [--hours N]
-          login --username NAME [--server URL] [--totp CODE]
+          login [--username NAME] [--server URL] [--totp CODE]
+          login --server URL --username NAME [--device-name NAME] [--totp CODE]   (new machine: recovers keys, adds a device)
           devices list
           devices revoke DEVICE_ID
           fingerprint [--user USER_ID]

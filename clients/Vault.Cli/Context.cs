@@ -12,7 +12,8 @@ internal sealed partial class Context(string home, Options options, TextWriter s
     private string Passphrase() =>
         env("VAULT_PASSPHRASE") ?? stdin.ReadLine() ?? throw new ArgumentException("No passphrase given (VAULT_PASSPHRASE or stdin).");
 
-    private Profile Stored() => Profile.Load(home) ?? throw new InvalidOperationException("Not set up: run `vault invite accept` first.");
+    private Profile Stored() => Profile.Load(home) ?? throw new InvalidOperationException(
+        "Not set up: run `vault login --server URL --username NAME` (existing account) or `vault invite accept` (new account) first.");
 
     private VaultClient Resumed(Profile p)
     {
@@ -59,12 +60,38 @@ internal sealed partial class Context(string home, Options options, TextWriter s
 
     public async Task<int> Login()
     {
-        var p = Stored();
+        if (Profile.Load(home) is not { } p)
+        {
+            return await SetUpDevice();
+        }
+        var username = options.Get("username") ?? p.Username;
+        if (!string.Equals(username.Trim(), p.Username, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"This VAULT_HOME holds a device of {p.Username}; use another VAULT_HOME for {username}.");
+        }
         var client = Client(options.Get("server") ?? p.Server);
-        await client.LoginAsync(options.Get("username") ?? p.Username, Passphrase(), p.DeviceId,
+        await client.LoginAsync(p.Username, Passphrase(), p.DeviceId,
             DeviceKeys.FromSecrets(p.DeviceSigningSeed, p.DeviceBoxSecret), options.Get("totp"));
         Save(home, p, client.Session!);
         stdout.WriteLine($"Logged in as {p.Username} on device {p.DeviceId}.");
+        return 0;
+    }
+
+    /// <summary>
+    /// A machine without a profile: the passphrase (and TOTP code) recover the identity keys from the server's key
+    /// bundle, and the SDK registers a new device certified by them. Nothing is stored if any step fails.
+    /// </summary>
+    private async Task<int> SetUpDevice()
+    {
+        var server = options.Get("server") ?? throw new InvalidOperationException(
+            "This machine is not set up yet: `vault login --server URL --username NAME` sets it up as a new device.");
+        var client = Client(server);
+        var s = await client.RecoverOnNewDeviceAsync(options.Require("username"), Passphrase(),
+            options.Get("device-name") ?? options.Get("device") ?? Environment.MachineName, options.Get("totp"));
+        new Profile(server, s.Username, s.UserId, s.DeviceId, s.Device.SigningSeed, s.Device.BoxSecret,
+            s.IdentitySigningPublicKey, s.IdentityBoxPublicKey, s.AccessToken, s.RefreshToken).Save(home);
+        stdout.WriteLine($"Logged in as {s.Username}; this machine is a new device: {s.DeviceId}.");
+        stdout.WriteLine($"Fingerprint: {s.Fingerprint}");
         return 0;
     }
 

@@ -96,16 +96,32 @@ public sealed partial class VaultClient(HttpClient http)
         session.AccessTokenExpiresAt = ExpiryOf(tokens);
     }
 
-    /// <summary>Re-derives both keys from a new passphrase and re-wraps the same identity keys: nothing is lost.</summary>
+    /// <summary>
+    /// Re-derives both keys from a new passphrase and re-wraps the same identity keys: nothing is lost. The new keys
+    /// use the server's current Argon2id cost (which may differ from the one the account was made with) and a fresh
+    /// salt; the request names both so the server stores exactly what was used. Every other session of the account
+    /// ends; this one continues with fresh tokens.
+    /// </summary>
     public async Task ChangePassphraseAsync(string currentPassphrase, string newPassphrase, CancellationToken ct = default)
     {
         var session = RequireSession();
+        var identity = session.Identity ?? throw new InvalidOperationException("Sign in with the passphrase first.");
         var current = await PreLoginAsync(session.Username, ct);
         using var currentKeys = PassphraseKeys.Derive(currentPassphrase, current);
-        var next = current with { Salt = Sodium.SodiumCore.GetRandomBytes(KdfParameters.SaltBytes) };
+        var policy = await GetAsync<KdfPolicyResponse>("/account/kdf", await AccessTokenAsync(ct), ct);
+        if (policy.Algorithm != KdfParameters.Algorithm)
+        {
+            throw new NotSupportedException($"Unsupported KDF {policy.Algorithm}.");
+        }
+        var next = new KdfParameters(policy.OpsLimit, policy.MemLimitBytes, Sodium.SodiumCore.GetRandomBytes(KdfParameters.SaltBytes));
+        next.Validate(); // refuse a server asking for absurd cost
         using var nextKeys = PassphraseKeys.Derive(newPassphrase, next);
         await SendAsync(HttpMethod.Post, "/account/passphrase", new ChangePassphraseRequest(currentKeys.AuthKey, next.Salt,
-            nextKeys.AuthKey, KeyBundle.Seal(session.Identity ?? throw new InvalidOperationException("Sign in with the passphrase first."), nextKeys.KeyEncryptionKey, next.Salt)), ct);
+            nextKeys.AuthKey, KeyBundle.Seal(identity, nextKeys.KeyEncryptionKey, next.Salt), next.OpsLimit, next.MemLimitBytes), ct);
+        if (session.RefreshToken is not null)
+        {
+            await RefreshAsync(ct);
+        }
     }
 
     public Task<AccountResponse> GetAccountAsync(CancellationToken ct = default) =>

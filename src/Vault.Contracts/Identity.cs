@@ -38,7 +38,15 @@ public sealed record KeyBundleResponse(
     string Algorithm, long OpsLimit, int MemLimitBytes, byte[] Salt,
     byte[] KeyBundle, byte[] IdentitySigningKey, byte[] IdentityBoxKey);
 
-public sealed record ChangePassphraseRequest(byte[] CurrentAuthKey, byte[] NewKdfSalt, byte[] NewAuthKey, byte[] NewKeyBundle);
+/// <summary>
+/// A new passphrase: the client derived the new keys with exactly this Argon2id cost and salt, and the server stores
+/// exactly these (cost at least the server's current policy, see <see cref="KdfPolicyResponse"/>; salt fresh).
+/// </summary>
+public sealed record ChangePassphraseRequest(byte[] CurrentAuthKey, byte[] NewKdfSalt, byte[] NewAuthKey, byte[] NewKeyBundle,
+    long NewOpsLimit, int NewMemLimitBytes);
+
+/// <summary>The Argon2id cost a new passphrase must use now (GET /account/kdf); the client picks the salt.</summary>
+public sealed record KdfPolicyResponse(string Algorithm, long OpsLimit, int MemLimitBytes);
 
 public sealed record DeviceInfo(
     Guid Id, string Name, byte[] SigningKey, byte[] BoxKey, byte[] BoxKeySignature, byte[] IdentitySignature,

@@ -57,6 +57,47 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cli_LoginOnFreshMachine_SetsUpDeviceThenFingerprintAndRevoke()
+    {
+        var laptop = Path.Combine(root, "laptop");
+        var accepted = await Run(laptop, "invite", "accept", "--server", server.Url, "--code", server.AdminInvitation,
+            "--username", "admin", "--device", "laptop");
+        var totp = new Totp(Base32Encoding.ToBytes(Regex.Match(accepted.Out, "secret=([A-Z2-7]+)").Groups[1].Value));
+        Assert.Equal(0, (await Run(laptop, "login", "--totp", totp.ComputeTotp())).Code);
+        var fingerprint = (await Run(laptop, "fingerprint")).Out.Trim();
+
+        var phone = Path.Combine(root, "phone");
+        var notSetUp = await Run(phone, "devices", "list");
+        Assert.Equal(1, notSetUp.Code);
+        Assert.Contains("vault login --server URL --username NAME", notSetUp.Err, StringComparison.Ordinal);
+        var wrong = await RunAs(phone, "not the passphrase", "login", "--server", server.Url, "--username", "admin",
+            "--totp", totp.ComputeTotp());
+        Assert.Equal(1, wrong.Code);
+        Assert.Contains("invalid-credentials", wrong.Err, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(phone, "profile.json")));
+
+        // The next TOTP step: the laptop's login used this one.
+        var setUp = await Run(phone, "login", "--server", server.Url, "--username", "admin", "--device-name", "phone",
+            "--totp", totp.ComputeTotp(DateTime.UtcNow.AddSeconds(30)));
+        Assert.Equal(0, setUp.Code);
+        Assert.Contains($"Fingerprint: {fingerprint}", setUp.Out, StringComparison.Ordinal);
+        var phoneId = Regex.Match(setUp.Out, "new device: ([0-9a-f-]{36})").Groups[1].Value;
+        Assert.Equal(fingerprint, (await Run(phone, "fingerprint")).Out.Trim());
+        var devices = await Run(phone, "devices", "list");
+        Assert.Equal(0, devices.Code);
+        Assert.Contains("laptop", devices.Out, StringComparison.Ordinal);
+        Assert.Contains($"{phoneId}  phone", devices.Out, StringComparison.Ordinal);
+        Assert.Contains("(this device)", devices.Out.Split('\n').Single(l => l.StartsWith(phoneId, StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        var revoked = await Run(laptop, "devices", "revoke", phoneId);
+        Assert.Equal(0, revoked.Code);
+        var afterRevoke = await Run(phone, "devices", "list");
+        Assert.Equal(1, afterRevoke.Code);
+        Assert.Contains("device-revoked", afterRevoke.Err, StringComparison.Ordinal);
+        Assert.Contains("revoked", (await Run(laptop, "devices", "list")).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cli_UnknownCommand_PrintsUsageAndExits2()
     {
         var result = await Run(Path.Combine(root, "x"), "frobnicate");
@@ -64,12 +105,14 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Contains("usage: vault", result.Err, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Out, string Err)> Run(string home, params string[] args)
+    private static Task<(int Code, string Out, string Err)> Run(string home, params string[] args) => RunAs(home, Passphrase, args);
+
+    private static async Task<(int Code, string Out, string Err)> RunAs(string home, string passphrase, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var code = await CliApp.RunAsync(args, stdout, stderr, new StringReader(""),
-            name => name switch { "VAULT_HOME" => home, "VAULT_PASSPHRASE" => Passphrase, _ => null });
+            name => name switch { "VAULT_HOME" => home, "VAULT_PASSPHRASE" => passphrase, _ => null });
         return (code, stdout.ToString(), stderr.ToString());
     }
 }

@@ -18,27 +18,32 @@ public sealed class BadInputTests : IDisposable
     public void Dispose() => server.Dispose();
 
     [Fact]
-    public async Task Login_WrongPassphrase_Returns400InvalidCredentials()
+    public async Task Login_WrongPassphrase_Returns400InvalidCredentialsAndChangesNothing()
     {
-        var (admin, registered, secret) = await RegisterAdmin();
-        var before = Snapshot();
-        var error = await Assert.ThrowsAsync<VaultApiException>(() =>
-            server.NewClient().LoginAsync("admin", "wrong passphrase", registered.DeviceId, admin.Session!.Device, VaultServer.TotpCode(secret)));
-        Assert.Equal(400, error.Status);
-        Assert.Equal(ProblemTypes.InvalidCredentials, error.ProblemType);
-        Assert.Equal(before.Users, Snapshot().Users);
+        var (_, _, secret) = await RegisterAdmin();
+        using var http = server.NewHttp();
+        var wrong = await AuthKeyAsync("admin", "wrong passphrase");
+        var before = Probe.State(server);
+        var response = await Probe.TokenAsync(http, ("grant_type", "password"), ("client_id", "vault-sdk"), ("username", "admin"),
+            ("password", wrong), ("totp_code", VaultServer.TotpCode(secret)), ("scope", "openid offline_access vault"));
+        var problem = await Probe.AssertProblemAsync(response, HttpStatusCode.BadRequest, ProblemTypes.InvalidCredentials);
+        Assert.Equal("invalid_grant", problem.GetProperty("error").GetString());
+        Assert.Equal(before, Probe.State(server));
     }
 
     [Fact]
-    public async Task Login_ReplayedTotp_Returns400InvalidSecondFactor()
+    public async Task Login_ReplayedTotp_Returns400InvalidSecondFactorAndChangesNothing()
     {
         var (admin, registered, secret) = await RegisterAdmin();
         var code = VaultServer.TotpCode(secret);
         await admin.LoginAsync("admin", Passphrase, registered.DeviceId, admin.Session!.Device, code);
-        var replay = await Assert.ThrowsAsync<VaultApiException>(() =>
-            server.NewClient().LoginAsync("admin", Passphrase, registered.DeviceId, admin.Session.Device, code));
-        Assert.Equal(400, replay.Status);
-        Assert.Equal(ProblemTypes.InvalidSecondFactor, replay.ProblemType);
+        using var http = server.NewHttp();
+        var authKey = await AuthKeyAsync("admin", Passphrase);
+        var before = Probe.State(server);
+        var replay = await Probe.TokenAsync(http, ("grant_type", "password"), ("client_id", "vault-sdk"), ("username", "admin"),
+            ("password", authKey), ("totp_code", code), ("device_id", registered.DeviceId.ToString()), ("scope", "vault"));
+        await Probe.AssertProblemAsync(replay, HttpStatusCode.BadRequest, ProblemTypes.InvalidSecondFactor);
+        Assert.Equal(before, Probe.State(server));
     }
 
     [Fact]
@@ -56,33 +61,25 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public async Task Register_ReusedInvitation_Returns400AndCreatesNothing()
+    public async Task Register_ReusedInvitation_Returns400AndChangesNothing()
     {
         await RegisterAdmin();
-        var before = Snapshot();
-        var error = await Assert.ThrowsAsync<VaultApiException>(() =>
-            server.NewClient().AcceptInvitationAsync(server.AdminInvitation, "second", Passphrase, "laptop"));
-        Assert.Equal(ProblemTypes.InvalidInvitation, error.ProblemType);
-        Assert.Equal(before, Snapshot());
+        var before = Probe.State(server);
+        using var http = server.NewHttp();
+        var response = await http.PostAsJsonAsync("/auth/register", Probe.Registration(server.AdminInvitation, "second", Passphrase));
+        await Probe.AssertProblemAsync(response, HttpStatusCode.BadRequest, ProblemTypes.InvalidInvitation);
+        Assert.Equal(before, Probe.State(server));
     }
 
     [Fact]
-    public async Task Register_ExpiredInvitation_Returns400AndCreatesNothing()
+    public async Task Register_ExpiredInvitation_Returns400AndChangesNothing()
     {
-        using (var connection = new SqliteConnection($"Data Source={server.DatabaseFile}"))
-        {
-            connection.Open();
-            using var expire = connection.CreateCommand();
-            expire.CommandText = "UPDATE Invitations SET ExpiresAt = @past";
-            expire.Parameters.AddWithValue("@past", new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter()
-                .ConvertToProvider(DateTimeOffset.UtcNow.AddMinutes(-1)));
-            expire.ExecuteNonQuery();
-        }
-        var before = Snapshot();
-        var error = await Assert.ThrowsAsync<VaultApiException>(() =>
-            server.NewClient().AcceptInvitationAsync(server.AdminInvitation, "admin", Passphrase, "laptop"));
-        Assert.Equal(ProblemTypes.InvalidInvitation, error.ProblemType);
-        Assert.Equal(before, Snapshot());
+        Probe.Execute(server.DatabaseFile, "UPDATE Invitations SET ExpiresAt = @past", ("@past", Probe.Stored(DateTimeOffset.UtcNow.AddMinutes(-1))));
+        var before = Probe.State(server);
+        using var http = server.NewHttp();
+        var response = await http.PostAsJsonAsync("/auth/register", Probe.Registration(server.AdminInvitation, "admin", Passphrase));
+        await Probe.AssertProblemAsync(response, HttpStatusCode.BadRequest, ProblemTypes.InvalidInvitation);
+        Assert.Equal(before, Probe.State(server));
     }
 
     public static TheoryData<string, string> MalformedRegistrations => new()
@@ -99,16 +96,16 @@ public sealed class BadInputTests : IDisposable
     [MemberData(nameof(MalformedRegistrations))]
     public async Task Register_MalformedKeyOrSignature_Returns400AndInvitationStaysUsable(string field, string problemType)
     {
-        var body = ValidRegistration(server.AdminInvitation);
-        Corrupt(body, field);
-        var before = Snapshot();
+        var body = Probe.Registration(server.AdminInvitation, "admin", Passphrase);
+        Probe.Corrupt(body, field);
+        var before = Probe.State(server);
         using var http = server.NewHttp();
         var response = await http.PostAsJsonAsync("/auth/register", body);
-        await AssertProblem(response, HttpStatusCode.BadRequest, problemType);
-        Assert.Equal(before, Snapshot());
+        await Probe.AssertProblemAsync(response, HttpStatusCode.BadRequest, problemType);
+        Assert.Equal(before, Probe.State(server));
 
         // Nothing was consumed: the same invitation still registers.
-        var ok = await http.PostAsJsonAsync("/auth/register", ValidRegistration(server.AdminInvitation));
+        var ok = await http.PostAsJsonAsync("/auth/register", Probe.Registration(server.AdminInvitation, "admin", Passphrase));
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
     }
 
@@ -120,7 +117,7 @@ public sealed class BadInputTests : IDisposable
     {
         using var http = server.NewHttp();
         var response = await http.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
-        await AssertProblem(response, HttpStatusCode.BadRequest, null);
+        await Probe.AssertProblemAsync(response, HttpStatusCode.BadRequest, null);
     }
 
     [Fact]
@@ -129,15 +126,15 @@ public sealed class BadInputTests : IDisposable
         using var http = server.NewHttp();
         var response = await http.PostAsync("/auth/prelogin",
             new StringContent("{\"username\":\"" + new string('a', 2 * 1024 * 1024) + "\"}", System.Text.Encoding.UTF8, "application/json"));
-        await AssertProblem(response, HttpStatusCode.RequestEntityTooLarge, ProblemTypes.PayloadTooLarge);
+        await Probe.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, ProblemTypes.PayloadTooLarge);
     }
 
     [Fact]
     public async Task Account_NoToken_Returns401Problem()
     {
         using var http = server.NewHttp();
-        await AssertProblem(await http.GetAsync("/account/devices"), HttpStatusCode.Unauthorized, ProblemTypes.Unauthorized);
-        await AssertProblem(await http.GetAsync("/no/such/route"), HttpStatusCode.NotFound, ProblemTypes.NotFound);
+        await Probe.AssertProblemAsync(await http.GetAsync("/account/devices"), HttpStatusCode.Unauthorized, ProblemTypes.Unauthorized);
+        await Probe.AssertProblemAsync(await http.GetAsync("/no/such/route"), HttpStatusCode.NotFound, ProblemTypes.NotFound);
     }
 
     [Fact]
@@ -166,13 +163,30 @@ public sealed class BadInputTests : IDisposable
     {
         var (admin, registered, secret) = await RegisterAdmin();
         await admin.LoginAsync("admin", Passphrase, registered.DeviceId, admin.Session!.Device, VaultServer.TotpCode(secret));
-        var logs = string.Join("\n", server.Logs);
+        var secrets = new List<string> { Passphrase, Passphrase + " 2", secret, server.AdminInvitation,
+            admin.Session.AccessToken!, admin.Session.RefreshToken! };
+        var keyMaterial = new List<byte[]>(); // what login and recovery carry: the authentication key and the key bundle
+        using var http = server.NewHttp();
+        foreach (var passphrase in new[] { Passphrase, Passphrase + " 2" })
+        {
+            if (passphrase != Passphrase)
+            {
+                await admin.ChangePassphraseAsync(Passphrase, passphrase);
+                secrets.AddRange([admin.Session.AccessToken!, admin.Session.RefreshToken!]);
+            }
+            keyMaterial.Add(Convert.FromBase64String(await AuthKeyAsync("admin", passphrase)));
+            var keys = await (await Probe.SendAsync(http, HttpMethod.Get, "/account/keys", admin.Session.AccessToken))
+                .Content.ReadFromJsonAsync<KeyBundleResponse>();
+            keyMaterial.Add(keys!.KeyBundle);
+        }
+        secrets.AddRange(keyMaterial.SelectMany(k => new[] { Convert.ToBase64String(k), Convert.ToHexString(k), Convert.ToHexStringLower(k) }));
+
         Assert.NotEmpty(server.Logs);
-        Assert.DoesNotContain(Passphrase, logs, StringComparison.Ordinal);
-        Assert.DoesNotContain(admin.Session.AccessToken!, logs, StringComparison.Ordinal);
-        Assert.DoesNotContain(admin.Session.RefreshToken!, logs, StringComparison.Ordinal);
-        Assert.DoesNotContain(secret, logs, StringComparison.Ordinal);
-        Assert.DoesNotContain(server.AdminInvitation, logs, StringComparison.Ordinal);
+        var logs = string.Join("\n", server.Logs);
+        foreach (var value in secrets)
+        {
+            Assert.DoesNotContain(value, logs, StringComparison.Ordinal);
+        }
     }
 
     private async Task<(VaultClient Admin, RegisterResponse Registered, string Secret)> RegisterAdmin()
@@ -182,68 +196,10 @@ public sealed class BadInputTests : IDisposable
         return (admin, registered, registered.Totp!.Secret);
     }
 
-    private (long Users, long Devices, long UsedInvitations) Snapshot()
+    private async Task<string> AuthKeyAsync(string username, string passphrase)
     {
-        using var connection = new SqliteConnection($"Data Source={server.DatabaseFile}");
-        connection.Open();
-        long Count(string sql)
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            return (long)command.ExecuteScalar()!;
-        }
-        return (Count("SELECT COUNT(*) FROM AspNetUsers"), Count("SELECT COUNT(*) FROM Devices"),
-            Count("SELECT COUNT(*) FROM Invitations WHERE UsedAt IS NOT NULL"));
-    }
-
-    private static Dictionary<string, object> ValidRegistration(string code)
-    {
-        var kdf = new KdfParameters(3, 8 * 1024 * 1024, Sodium.SodiumCore.GetRandomBytes(16));
-        using var keys = PassphraseKeys.Derive(Passphrase, kdf);
-        var identity = IdentityKeys.Generate();
-        var device = DeviceKeys.Generate();
-        return new Dictionary<string, object>
-        {
-            ["invitationCode"] = code, ["username"] = "admin", ["kdfSalt"] = kdf.Salt, ["authKey"] = keys.AuthKey,
-            ["keyBundle"] = KeyBundle.Seal(identity, keys.KeyEncryptionKey, kdf.Salt),
-            ["identitySigningKey"] = identity.SigningPublicKey, ["identityBoxKey"] = identity.BoxPublicKey,
-            ["device"] = new Dictionary<string, object>
-            {
-                ["name"] = "laptop", ["signingKey"] = device.SigningPublicKey, ["boxKey"] = device.BoxPublicKey,
-                ["boxKeySignature"] = device.SignBoxKey(), ["identitySignature"] = device.CertifyWith(identity),
-            },
-        };
-    }
-
-    private static void Corrupt(Dictionary<string, object> body, string field)
-    {
-        var target = field.StartsWith("device.", StringComparison.Ordinal) ? (Dictionary<string, object>)body["device"] : body;
-        var name = field.Split('.').Last();
-        var bytes = (byte[])((byte[])target[name]).Clone();
-        if (name.EndsWith("Signature", StringComparison.Ordinal))
-        {
-            bytes[5] ^= 0x40; // right length, wrong signature
-        }
-        else
-        {
-            bytes = bytes[..^1]; // wrong length
-        }
-        target[name] = bytes;
-    }
-
-    private static async Task AssertProblem(HttpResponseMessage response, HttpStatusCode status, string? type)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        var actualType = problem.GetProperty("type").GetString()!;
-        Assert.StartsWith("urn:vault:problem:", actualType, StringComparison.Ordinal);
-        if (type is not null)
-        {
-            Assert.Equal(type, actualType);
-        }
-        var text = problem.ToString();
-        Assert.DoesNotContain("Exception", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
+        var kdf = await server.NewClient().PreLoginAsync(username);
+        using var keys = PassphraseKeys.Derive(passphrase, kdf);
+        return Convert.ToBase64String(keys.AuthKey);
     }
 }

@@ -73,13 +73,19 @@ public sealed class IdentityFlowTests : IDisposable
         var registered = await admin.AcceptInvitationAsync(server.AdminInvitation, "admin", Passphrase, "laptop");
         await admin.LoginAsync("admin", Passphrase, registered.DeviceId, admin.Session!.Device,
             VaultServer.TotpCode(registered.Totp!.Secret));
+        var original = await admin.PreLoginAsync("admin"); // the parameters register and login used
         await admin.ChangePassphraseAsync(Passphrase, Passphrase + " 2");
+        var changed = await admin.PreLoginAsync("admin");
+        Assert.NotEqual(original.Salt, changed.Salt);
 
-        var kdf = await admin.PreLoginAsync("admin");
         var secrets = new List<byte[]> { Encoding.UTF8.GetBytes(Passphrase), Encoding.UTF8.GetBytes(Passphrase + " 2") };
-        var master = PassphraseKeys.DeriveMasterKey(Passphrase + " 2", kdf);
+        // Master key and key-encryption key of both passphrases: the original one's were in use at register and login.
+        var originalMaster = PassphraseKeys.DeriveMasterKey(Passphrase, original);
+        using var originalKeys = PassphraseKeys.FromMasterKey(originalMaster);
+        var master = PassphraseKeys.DeriveMasterKey(Passphrase + " 2", changed);
         using var keys = PassphraseKeys.FromMasterKey(master);
-        foreach (var key in new[] { master, keys.KeyEncryptionKey, admin.Session.Identity!.SigningSeed, admin.Session.Identity.BoxSecret,
+        foreach (var key in new[] { originalMaster, originalKeys.KeyEncryptionKey, master, keys.KeyEncryptionKey,
+                     admin.Session.Identity!.SigningSeed, admin.Session.Identity.BoxSecret,
                      admin.Session.Device.SigningSeed, admin.Session.Device.BoxSecret })
         {
             secrets.Add(key);

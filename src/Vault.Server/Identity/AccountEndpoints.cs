@@ -1,8 +1,13 @@
 using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
 using Vault.Contracts;
 using Vault.Contracts.Identity;
 using Vault.Crypto;
+using Vault.Server.Data;
 using Vault.Server.Infrastructure;
 
 namespace Vault.Server.Identity;
@@ -16,8 +21,10 @@ internal static class AccountEndpoints
         account.MapGet("/", Get).RequireAuthorization(Policies.Account);
         account.MapGet("/keys", GetKeyBundle).RequireAuthorization(Policies.Account)
             .WithSummary("The encrypted key bundle and KDF parameters: a new device recovers with the passphrase alone.");
+        account.MapGet("/kdf", GetKdfPolicy).RequireAuthorization(Policies.Account)
+            .WithSummary("The Argon2id cost a new passphrase must use now.");
         account.MapPost("/passphrase", ChangePassphrase).RequireAuthorization()
-            .WithSummary("Replace the authentication key and re-wrapped key bundle; the identity keys stay the same.");
+            .WithSummary("Replace the authentication key and re-wrapped key bundle (identity keys stay); ends other sessions.");
         account.MapPost("/totp", EnrollTotp).RequireAuthorization();
         account.MapPost("/totp/confirm", ConfirmTotp).RequireAuthorization();
     }
@@ -39,32 +46,71 @@ internal static class AccountEndpoints
                 user.KdfSalt, user.KeyBundle, user.IdentitySigningKey, user.IdentityBoxKey));
     }
 
+    private static Ok<KdfPolicyResponse> GetKdfPolicy(IOptions<VaultOptions> options)
+    {
+        var (ops, mem) = MinimumCost(options.Value.Kdf);
+        return TypedResults.Ok(new KdfPolicyResponse(KdfParameters.Algorithm, ops, mem));
+    }
+
     private static async Task<IResult> ChangePassphrase(ChangePassphraseRequest request, ClaimsPrincipal principal,
-        UserManager<VaultUser> users, Microsoft.Extensions.Options.IOptions<VaultOptions> options)
+        UserManager<VaultUser> users, VaultDbContext db, IOpenIddictTokenManager tokens, IOptions<VaultOptions> options,
+        CancellationToken ct)
     {
         var user = await users.FindByIdAsync(principal.UserId().ToString());
         if (user is null)
         {
             return Problems.NotFound();
         }
-        if (request.NewKdfSalt is not { Length: KdfParameters.SaltBytes } ||
-            request.NewAuthKey is not { Length: AuthKeyHasher.AuthKeyBytes } || !KeyBundle.IsWellFormed(request.NewKeyBundle))
+        if (ValidateNewPassphrase(request, user, options.Value.Kdf) is { } invalid)
         {
-            return Problems.BadRequest(ProblemTypes.MalformedKey, "The new salt, authentication key or key bundle is malformed.");
+            return invalid;
+        }
+        // A stolen access token must not become an unlimited oracle for the current passphrase.
+        if (await users.IsLockedOutAsync(user))
+        {
+            return Problems.BadRequest(ProblemTypes.AccountLocked, "Too many failed attempts: the account is locked for a while.");
         }
         if (request.CurrentAuthKey is null || !AuthKeyHasher.Verify(user.PasswordHash, Convert.ToBase64String(request.CurrentAuthKey)))
         {
             await users.AccessFailedAsync(user);
             return Problems.BadRequest(ProblemTypes.InvalidCredentials, "The current passphrase is wrong.");
         }
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         user.PasswordHash = AuthKeyHasher.Hash(request.NewAuthKey);
         user.KdfSalt = request.NewKdfSalt;
-        user.KdfOpsLimit = options.Value.Kdf.OpsLimit;
-        user.KdfMemLimitBytes = options.Value.Kdf.MemLimitBytes;
+        user.KdfOpsLimit = request.NewOpsLimit; // exactly what the client derived with: login re-derives the same keys
+        user.KdfMemLimitBytes = request.NewMemLimitBytes;
         user.KeyBundle = request.NewKeyBundle;
+        user.AccessFailedCount = 0;
         await users.UpdateSecurityStampAsync(user); // also saves the changes above
+        // Whoever else held a session (perhaps with the old passphrase) is signed out; this session carries on.
+        await Sessions.RevokeAllExceptAsync(tokens, user.Id, principal.GetAuthorizationId(), ct);
+        await transaction.CommitAsync(ct);
         return TypedResults.NoContent();
     }
+
+    private static ProblemHttpResult? ValidateNewPassphrase(ChangePassphraseRequest request, VaultUser user, VaultOptions.KdfPolicy policy)
+    {
+        if (request.NewKdfSalt is not { Length: KdfParameters.SaltBytes } ||
+            request.NewAuthKey is not { Length: AuthKeyHasher.AuthKeyBytes } || !KeyBundle.IsWellFormed(request.NewKeyBundle))
+        {
+            return Problems.BadRequest(ProblemTypes.MalformedKey, "The new salt, authentication key or key bundle is malformed.");
+        }
+        if (CryptographicOperations.FixedTimeEquals(request.NewKdfSalt, user.KdfSalt))
+        {
+            return Problems.Validation("The new passphrase needs a fresh random salt.");
+        }
+        var (ops, mem) = MinimumCost(policy);
+        return request.NewOpsLimit < ops || request.NewOpsLimit > KdfParameters.MaxOpsLimit ||
+               request.NewMemLimitBytes < mem || request.NewMemLimitBytes > KdfParameters.MaxMemLimitBytes
+            ? Problems.Validation($"The Argon2id cost must be {ops} to {KdfParameters.MaxOpsLimit} passes and {mem} to " +
+                $"{KdfParameters.MaxMemLimitBytes} bytes (GET /account/kdf).")
+            : null;
+    }
+
+    // A new passphrase never gets less than the current policy, nor less than any client accepts.
+    private static (long Ops, int Mem) MinimumCost(VaultOptions.KdfPolicy policy) =>
+        (Math.Max(policy.OpsLimit, KdfParameters.MinOpsLimit), Math.Max(policy.MemLimitBytes, KdfParameters.MinMemLimitBytes));
 
     private static async Task<IResult> EnrollTotp(ClaimsPrincipal principal, UserManager<VaultUser> users, TotpVerifier totp)
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
+using OpenIddict.Server.AspNetCore;
 using OpenIddict.Validation;
 using OpenIddict.Validation.AspNetCore;
 using Vault.Contracts;
@@ -54,20 +55,29 @@ public static class IdentityModule
                 {
                     aspNetCore.DisableTransportSecurityRequirement();
                 }
+                // Last before the body is written: earlier handlers may still rewrite the error (e.g. to invalid_grant).
                 server.AddEventHandler<OpenIddictServerEvents.ApplyTokenResponseContext>(handler =>
-                    handler.UseInlineHandler(TokenErrors.AddProblemFields).SetOrder(int.MinValue + 100_000));
+                    handler.UseInlineHandler(TokenErrors.AddProblemFields).SetOrder(
+                        OpenIddictServerAspNetCoreHandlers.ProcessJsonResponse<OpenIddictServerEvents.ApplyTokenResponseContext>.Descriptor.Order - 1_000));
+                server.AddEventHandler<OpenIddictServerEvents.ApplyAuthorizationResponseContext>(handler =>
+                    handler.UseInlineHandler(TokenErrors.RenderLocalAuthorizationError)
+                        .SetOrder(OpenIddictServerHandlers.Authentication.AttachRedirectUri.Descriptor.Order + 500));
+                // PKCE with S256 only: "plain" would hand the verifier to whoever sees the authorization request.
+                server.Configure(o => o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
             })
             .AddValidation(validation =>
             {
                 validation.UseLocalServer();
                 validation.UseAspNetCore();
+                // One lookup per request buys immediate sign-out: a revoked token (passphrase change) stops at once.
+                validation.EnableTokenEntryValidation();
                 validation.AddEventHandler<OpenIddictValidationEvents.ProcessAuthenticationContext>(handler =>
                     handler.UseScopedHandler<DeviceRevocationCheck>()
                         .SetOrder(OpenIddictValidationHandlers.ValidateAccessToken.Descriptor.Order + 1_000)
                         .SetType(OpenIddictValidationHandlerType.Custom));
             });
 
-        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        BrowserLogin.AddCookie(services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme));
         services.AddSingleton<IAuthorizationHandler, DeviceRequirement.Handler>();
         services.AddAuthorizationBuilder()
             .SetDefaultPolicy(Policies.Device())
@@ -85,6 +95,7 @@ public static class IdentityModule
         app.MapPreLogin();
         app.MapRegistration();
         app.MapTokenEndpoint();
+        app.MapBrowserLogin();
         app.MapAccount();
         app.MapInvitations();
         return app;

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Vault.Contracts;
 using Vault.Contracts.Identity;
@@ -45,23 +46,49 @@ public sealed class BootstrapOutput(TextWriter writer)
     }
 }
 
-/// <summary>Registers the first-party OAuth client and, on an empty database, invites the first admin.</summary>
-internal sealed class IdentityBootstrap(IServiceProvider services, BootstrapOutput output) : IHostedService
+/// <summary>
+/// Registers the first-party OAuth client and, while no account exists, makes sure the first admin can be invited:
+/// if no usable admin invitation is left (never made, or expired unused), a new one is made and printed. A still
+/// valid one cannot be printed again (only its hash is stored), so it is left alone.
+/// </summary>
+internal sealed partial class IdentityBootstrap(IServiceProvider services, BootstrapOutput output, TimeProvider clock,
+    IOptions<VaultOptions> options, ILogger<IdentityBootstrap> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // A relative data directory depends on the working directory (dotnet run: the project's): say where it is.
+        LogDataDirectory(logger, options.Value.FullDataDirectory);
         await using var scope = services.CreateAsyncScope();
         var provider = scope.ServiceProvider;
         await OAuthClients.EnsureAsync(provider, cancellationToken);
 
         var db = provider.GetRequiredService<VaultDbContext>();
-        if (!db.Users.Any() && !db.Invitations.Any())
+        if (await db.Users.AnyAsync(cancellationToken))
         {
-            var (_, code) = await provider.GetRequiredService<InvitationService>()
-                .CreateAsync(Roles.Admin, createdBy: null, validForHours: null, familyId: null, dateOfBirth: null, cancellationToken);
-            output.WriteAdminInvitation(code);
+            return;
         }
+        // Without accounts only bootstrap invitations can exist, so this list is tiny.
+        var now = clock.GetUtcNow();
+        var pending = (await db.Invitations.AsNoTracking()
+                .Where(i => i.Role == Roles.Admin && i.FamilyId == null && i.UsedAt == null)
+                .Select(i => i.ExpiresAt).ToListAsync(cancellationToken))
+            .Where(expires => expires > now).ToList();
+        if (pending.Count > 0)
+        {
+            LogPending(logger, pending.Max());
+            return;
+        }
+        var (_, code) = await provider.GetRequiredService<InvitationService>()
+            .CreateAsync(Roles.Admin, createdBy: null, validForHours: null, familyId: null, dateOfBirth: null, cancellationToken);
+        output.WriteAdminInvitation(code);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Data directory: {Path}")]
+    private static partial void LogDataDirectory(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message =
+        "No account exists yet; the admin invitation printed earlier is valid until {ExpiresAt:u}. Restart after then for a new one.")]
+    private static partial void LogPending(ILogger logger, DateTimeOffset expiresAt);
 }

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Vault.Contracts;
 using Vault.Contracts.Identity;
@@ -49,38 +51,65 @@ internal static class Registration
         };
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        if (await users.FindByNameAsync(username) is not null)
-        {
-            return Problems.Result(409, ProblemTypes.UsernameTaken, "This username is taken.");
-        }
+        // The invitation first: only someone holding a valid code may learn whether a username is taken.
         var invitation = await invitations.RedeemAsync(request.InvitationCode, user.Id, ct);
         if (invitation is null)
         {
             return Problems.BadRequest(ProblemTypes.InvalidInvitation, "The invitation code is invalid, expired or already used.");
         }
+        if (await users.FindByNameAsync(username) is not null)
+        {
+            return UsernameTaken(); // not committed: the invitation stays usable
+        }
         user.Role = invitation.Role;
         var required = Roles.RequiresSecondFactor(user.Role);
         var enrollment = required ? totp.Enroll(user, required: true) : null;
-        var created = await users.CreateAsync(user);
-        if (!created.Succeeded)
+        Guid deviceId;
+        try
         {
-            return Problems.Validation(string.Join(" ", created.Errors.Select(e => e.Description)));
+            var created = await users.CreateAsync(user);
+            if (!created.Succeeded)
+            {
+                return created.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.DuplicateUserName))
+                    ? UsernameTaken()
+                    : Problems.Validation(string.Join(" ", created.Errors.Select(e => e.Description)));
+            }
+            var device = KeysModule.NewDevice(user.Id, request.Device, now);
+            db.Devices.Add(device);
+            if (invitation.FamilyId is not null)
+            {
+                await MemberEndpoints.JoinAsync(db, invitation, user.Id, now, ct);
+            }
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            deviceId = device.Id;
         }
-        var device = KeysModule.NewDevice(user.Id, request.Device, now);
-        db.Devices.Add(device);
-        if (invitation.FamilyId is { } familyId)
+        catch (DbUpdateException)
         {
-            await MemberEndpoints.JoinAsync(db, invitation, user.Id, now, ct);
+            // A concurrent registration may have taken the name between our check and our insert (unique index).
+            if (await NameExistsAfterRollbackAsync(db, transaction, username))
+            {
+                return UsernameTaken();
+            }
+            throw;
         }
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
         if (invitation.FamilyId is { } joined)
         {
             // After the commit: the audit writer must not wait on this request's write lock.
-            await audit.AppendAsync(AuditEvent.For(new Actor(user.Id, device.Id, user.Role, http.TraceIdentifier),
+            await audit.AppendAsync(AuditEvent.For(new Actor(user.Id, deviceId, user.Role, http.TraceIdentifier),
                 AuditActions.MemberJoined, joined, $"{ConsentScopes.Members}/{user.Id}"), ct);
         }
-        return TypedResults.Ok(new RegisterResponse(user.Id, device.Id, user.Role, enrollment));
+        return TypedResults.Ok(new RegisterResponse(user.Id, deviceId, user.Role, enrollment));
+    }
+
+    private static ProblemHttpResult UsernameTaken() => Problems.Result(409, ProblemTypes.UsernameTaken, "This username is taken.");
+
+    private static async Task<bool> NameExistsAfterRollbackAsync(VaultDbContext db, IDbContextTransaction transaction, string username)
+    {
+        await transaction.RollbackAsync(CancellationToken.None);
+        db.ChangeTracker.Clear();
+        var normalized = username.ToUpperInvariant();
+        return await db.Users.AnyAsync(u => u.NormalizedUserName == normalized, CancellationToken.None);
     }
 
     private static IResult? Validate(RegisterRequest request, string username)

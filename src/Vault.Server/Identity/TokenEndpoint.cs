@@ -40,10 +40,11 @@ internal static class TokenEndpoint
             await AuditAsync(audit, http, user, device, "password/" + outcome, ct);
             return result;
         }
-        if (request.IsRefreshTokenGrantType())
+        if (request.IsRefreshTokenGrantType() || request.IsAuthorizationCodeGrantType())
         {
+            // OpenIddict has already checked the code (and its PKCE verifier) or refresh token; the account is re-checked.
             var (result, user, device, outcome) = await RefreshGrant(http, users, db, ct);
-            await AuditAsync(audit, http, user, device, "refresh/" + outcome, ct);
+            await AuditAsync(audit, http, user, device, (request.IsRefreshTokenGrantType() ? "refresh/" : "code/") + outcome, ct);
             return result;
         }
         return TokenErrors.Reject(Errors.UnsupportedGrantType, ProblemTypes.UnsupportedGrant, "This grant type is not supported.");
@@ -52,37 +53,12 @@ internal static class TokenEndpoint
     private static async Task<Outcome> PasswordGrant(OpenIddictRequest request, UserManager<VaultUser> users,
         TotpVerifier totp, VaultDbContext db, CancellationToken ct)
     {
-        var user = await users.FindByNameAsync(PreLogin.Normalize(request.Username ?? ""));
-        if (user is null)
+        var check = await Credentials.CheckAsync(users, totp, request.Username, request.Password,
+            (string?)request.GetParameter(VaultOAuth.TotpParameter), ct);
+        if (check is not { Ok: true, User: { } user })
         {
-            return new(TokenErrors.InvalidCredentials(), null, null, "unknown-account");
+            return new(TokenErrors.Reject(Errors.InvalidGrant, check.ProblemType!, check.Title), check.User, null, check.Outcome);
         }
-        if (await users.IsLockedOutAsync(user))
-        {
-            return new(TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.AccountLocked,
-                "Too many failed attempts: the account is locked for a while."), user, null, "locked");
-        }
-        if (!AuthKeyHasher.Verify(user.PasswordHash, request.Password))
-        {
-            await users.AccessFailedAsync(user);
-            return new(TokenErrors.InvalidCredentials(), user, null, "wrong-credentials");
-        }
-        if (Roles.RequiresSecondFactor(user.Role) || user.TotpEnabled)
-        {
-            var code = (string?)request.GetParameter(VaultOAuth.TotpParameter);
-            if (string.IsNullOrEmpty(code))
-            {
-                return new(TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.SecondFactorRequired,
-                    "This account needs a TOTP code (totp_code)."), user, null, "second-factor-missing");
-            }
-            if (!await totp.VerifyAsync(user, code, ct))
-            {
-                await users.AccessFailedAsync(user);
-                return new(TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.InvalidSecondFactor,
-                    "The TOTP code is wrong, expired or already used."), user, null, "second-factor-wrong");
-            }
-        }
-        await users.ResetAccessFailedCountAsync(user);
 
         Guid? deviceId = null;
         var deviceParameter = (string?)request.GetParameter(VaultOAuth.DeviceParameter);
@@ -106,7 +82,7 @@ internal static class TokenEndpoint
         var user = principal is null ? null : await users.FindByIdAsync(principal.UserId().ToString());
         if (principal is null || user is null || await users.IsLockedOutAsync(user))
         {
-            return new(TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.InvalidCredentials, "The refresh token is no longer valid."),
+            return new(TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.InvalidCredentials, "The grant is no longer valid."),
                 user, null, "invalid-token");
         }
         var deviceId = principal.DeviceId();
@@ -124,11 +100,11 @@ internal static class TokenEndpoint
         return new(SignIn(user, deviceId, principal.GetScopes()), user, deviceId, Succeeded);
     }
 
-    private const string Succeeded = "ok";
+    internal const string Succeeded = "ok";
 
     private sealed record Outcome(IResult Result, VaultUser? User, Guid? DeviceId, string Reason);
 
-    private static Task<long> AuditAsync(AuditLog audit, HttpContext http, VaultUser? user, Guid? deviceId, string reason,
+    internal static Task<long> AuditAsync(AuditLog audit, HttpContext http, VaultUser? user, Guid? deviceId, string reason,
         CancellationToken ct)
     {
         var actor = new Actor(user?.Id ?? Guid.Empty, deviceId, user?.Role ?? "", http.TraceIdentifier);
@@ -140,7 +116,7 @@ internal static class TokenEndpoint
     private static Task<bool> IsActiveDevice(VaultDbContext db, Guid userId, Guid deviceId, CancellationToken ct) =>
         db.Devices.AnyAsync(d => d.Id == deviceId && d.UserId == userId && d.RevokedAt == null, ct);
 
-    private static IResult SignIn(VaultUser user, Guid? deviceId, IEnumerable<string> scopes)
+    internal static IResult SignIn(VaultUser user, Guid? deviceId, IEnumerable<string> scopes)
     {
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, user.Id.ToString())

@@ -23,6 +23,7 @@ public sealed class VaultOptions
     public RequestLimits Limits { get; set; } = new();
     public ConsentPolicy Consent { get; set; } = new();
     public MessagingPolicy Messaging { get; set; } = new();
+    public WebClientPolicy WebClient { get; set; } = new();
 
     public string FullDataDirectory => Path.GetFullPath(DataDirectory);
 
@@ -66,5 +67,12 @@ public sealed class VaultOptions
         public int MaxEnvelopeBytes { get; set; } = Contracts.Messaging.MessageLimits.MaxEnvelopeBytes;
         public int MaxRetentionDays { get; set; } = 3650;
         public int HistoryPageSize { get; set; } = 200;
+    }
+
+    /// <summary>The browser client "vault-web" (authorization code + PKCE): registered only when it has redirect URIs.</summary>
+    public sealed class WebClientPolicy
+    {
+        /// <summary>Exact redirect URIs, e.g. "https://vault.example.nl/callback".</summary>
+        public List<string> RedirectUris { get; set; } = [];
     }
 }

@@ -1,0 +1,92 @@
+using Vault.Client;
+using Vault.Contracts;
+
+namespace Vault.Server.Tests;
+
+/// <summary>Changing the passphrase: guarded by lockout, ends other sessions, and agrees with the client on the KDF.</summary>
+public sealed class PassphraseChangeTests : IDisposable
+{
+    private const string NewPassphrase = "een heel nieuw wachtwoord voor de herfst";
+    private readonly VaultServer server = new();
+    private readonly Cast cast;
+
+    public PassphraseChangeTests() => cast = new Cast(server);
+
+    public void Dispose() => server.Dispose();
+
+    [Fact]
+    public async Task ChangePassphrase_WrongCurrentPastLockout_RefusedAsLockedAndChangesNothing()
+    {
+        var guardian = await cast.AccountAsync(Roles.Guardian, "oma.jansen");
+        var before = Probe.State(server);
+        for (var i = 0; i < 5; i++) // the lockout threshold (IdentityModule: MaxFailedAccessAttempts)
+        {
+            var wrong = await Assert.ThrowsAsync<VaultApiException>(() => guardian.ChangePassphraseAsync("gok " + i, NewPassphrase));
+            Assert.Equal(ProblemTypes.InvalidCredentials, wrong.ProblemType);
+        }
+
+        // Now even the right passphrase is refused: a stolen token cannot keep guessing.
+        var locked = await Assert.ThrowsAsync<VaultApiException>(() => guardian.ChangePassphraseAsync(Cast.Passphrase, NewPassphrase));
+        Assert.Equal(400, locked.Status);
+        Assert.Equal(ProblemTypes.AccountLocked, locked.ProblemType);
+        Assert.Equal(before, Probe.State(server));
+        var login = await Assert.ThrowsAsync<VaultApiException>(() => server.NewClient().LoginAsync("oma.jansen", Cast.Passphrase,
+            guardian.Session!.DeviceId, guardian.Session.Device));
+        Assert.Equal(ProblemTypes.AccountLocked, login.ProblemType);
+    }
+
+    [Fact]
+    public async Task ChangePassphrase_OtherSessionsEndAtOnce_CallerContinues()
+    {
+        var guardian = await cast.AccountAsync(Roles.Guardian, "vader.de.boer");
+        var phone = server.NewClient();
+        await phone.RecoverOnNewDeviceAsync("vader.de.boer", Cast.Passphrase, "phone");
+        var laptopAgain = server.NewClient(); // a second login of the same device, e.g. another terminal
+        await laptopAgain.LoginAsync("vader.de.boer", Cast.Passphrase, guardian.Session!.DeviceId, guardian.Session.Device);
+
+        await guardian.ChangePassphraseAsync(Cast.Passphrase, NewPassphrase);
+
+        foreach (var other in new[] { phone, laptopAgain })
+        {
+            var refresh = await Assert.ThrowsAsync<VaultApiException>(() => other.RefreshAsync());
+            Assert.Equal(400, refresh.Status);
+            Assert.Equal(ProblemTypes.InvalidCredentials, refresh.ProblemType);
+            var api = await Assert.ThrowsAsync<VaultApiException>(() => other.ListDevicesAsync());
+            Assert.Equal(401, api.Status);
+        }
+        Assert.Equal(2, (await guardian.ListDevicesAsync()).Count);
+        await guardian.RefreshAsync();
+        Assert.Equal(2, (await guardian.ListDevicesAsync()).Count);
+    }
+
+    [Fact]
+    public async Task ChangePassphrase_ServerKdfPolicyDiffersFromRegistration_NewPassphraseLogsInAndRecovers()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "vault-tests", Guid.NewGuid().ToString("N"));
+        DeviceSession registered;
+        using (var first = new VaultServer { DataDirectoryOverride = data, KeepData = true })
+        {
+            var guardian = await new Cast(first).AccountAsync(Roles.Guardian, "moeder.visser"); // Argon2id 3 passes, 8 MiB
+            registered = guardian.Session!;
+        }
+        using var second = new VaultServer
+        {
+            DataDirectoryOverride = data,
+            Settings = { ["Vault:Kdf:OpsLimit"] = "4", ["Vault:Kdf:MemLimitBytes"] = (16 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        };
+        var client = second.NewClient();
+        await client.LoginAsync("moeder.visser", Cast.Passphrase, registered.DeviceId, registered.Device);
+        Assert.Equal(3, (await client.PreLoginAsync("moeder.visser")).OpsLimit);
+
+        await client.ChangePassphraseAsync(Cast.Passphrase, NewPassphrase);
+
+        var stored = await client.PreLoginAsync("moeder.visser");
+        Assert.Equal((4L, 16 * 1024 * 1024), (stored.OpsLimit, stored.MemLimitBytes));
+        await second.NewClient().LoginAsync("moeder.visser", NewPassphrase, registered.DeviceId, registered.Device);
+        var recovered = await second.NewClient().RecoverOnNewDeviceAsync("moeder.visser", NewPassphrase, "tablet");
+        Assert.Equal(registered.Fingerprint, recovered.Fingerprint);
+        var stale = await Assert.ThrowsAsync<VaultApiException>(() =>
+            second.NewClient().LoginAsync("moeder.visser", Cast.Passphrase, registered.DeviceId, registered.Device));
+        Assert.Equal(ProblemTypes.InvalidCredentials, stale.ProblemType);
+    }
+}
