@@ -409,6 +409,11 @@ internal static class Matrix
             Audience = Audience.PerRole,
             Check = Json<AccountResponse>((c, _, a) => a.UserId == c.UserId && a.Role == c.Who.Role && a.DeviceId == c.DeviceId),
         },
+        new("GET", "/account/kdf", SignedIn, 200)
+        {
+            Audience = Audience.PerRole,
+            Check = Json<KdfPolicyResponse>((_, _, k) => k.OpsLimit >= 1 && k.MemLimitBytes >= 8 * 1024 * 1024),
+        },
         new("GET", "/account/keys", SignedIn, 200)
         {
             Audience = Audience.PerRole,
@@ -817,14 +822,15 @@ internal static class Matrix
     {
         if (!c.Allowed)
         {
-            return new Req(template, new ChangePassphraseRequest(new byte[32], new byte[16], new byte[32], new byte[KeyBundle.Length]));
+            return new Req(template, new ChangePassphraseRequest(new byte[32], new byte[16], new byte[32], new byte[KeyBundle.Length], 3,
+                8 * 1024 * 1024));
         }
         var current = await c.Client.PreLoginAsync(c.Client.Session!.Username);
         using var currentKeys = PassphraseKeys.Derive(Cast.Passphrase, current);
         var next = current with { Salt = RandomNumberGenerator.GetBytes(KdfParameters.SaltBytes) };
         using var nextKeys = PassphraseKeys.Derive(Cast.Passphrase, next);
         var request = new ChangePassphraseRequest(currentKeys.AuthKey.ToArray(), next.Salt, nextKeys.AuthKey.ToArray(),
-            KeyBundle.Seal(c.Identity, nextKeys.KeyEncryptionKey, next.Salt));
+            KeyBundle.Seal(c.Identity, nextKeys.KeyEncryptionKey, next.Salt), next.OpsLimit, next.MemLimitBytes);
         return new Req(template, request, next.Salt);
     }
 

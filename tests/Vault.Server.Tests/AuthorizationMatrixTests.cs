@@ -38,6 +38,11 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixFixture f, ITest
         ["POST /auth/register"] = "anonymous: needs an invitation code",
         // OpenID Connect token endpoint: anonymous by protocol, the credentials are the request.
         ["POST /connect/token"] = "OIDC token endpoint",
+        // Authorization code + PKCE for browser clients: the login takes credentials (like the token endpoint), the
+        // authorize endpoint answers only a session cookie from that login. Covered by AuthorizationCodeTests.
+        ["POST /connect/login"] = "browser login: the credentials are the request",
+        ["GET /connect/authorize"] = "OIDC authorize endpoint",
+        ["POST /connect/authorize"] = "OIDC authorize endpoint",
         // Liveness and readiness: names and states only (HostTests).
         ["* /health/live"] = "health",
         ["* /health/ready"] = "health",
