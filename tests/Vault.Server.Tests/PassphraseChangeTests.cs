@@ -43,8 +43,13 @@ public sealed class PassphraseChangeTests : IDisposable
         await phone.RecoverOnNewDeviceAsync("vader.de.boer", Cast.Passphrase, "phone");
         var laptopAgain = server.NewClient(); // a second login of the same device, e.g. another terminal
         await laptopAgain.LoginAsync("vader.de.boer", Cast.Passphrase, guardian.Session!.DeviceId, guardian.Session.Device);
+        await using var phoneLive = new VaultConnection(phone);
+        var dropped = new TaskCompletionSource();
+        phoneLive.Disconnected += _ => { dropped.TrySetResult(); return Task.CompletedTask; };
+        await phoneLive.StartAsync();
 
         await guardian.ChangePassphraseAsync(Cast.Passphrase, NewPassphrase);
+        await dropped.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the phone's open connection ends too
 
         foreach (var other in new[] { phone, laptopAgain })
         {

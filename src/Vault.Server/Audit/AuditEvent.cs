@@ -34,4 +34,5 @@ public static class AuditActions
     public const string ReceiptsRead = "message.receipts.read";
     public const string AuditRead = "audit.read", AuditFieldsErased = "audit.fields.erased";
     public const string DeviceRegistered = "device.registered", DeviceRevoked = "device.revoked";
+    public const string PassphraseChanged = "account.passphrase.changed";
 }

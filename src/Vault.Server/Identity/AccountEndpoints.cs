@@ -7,8 +7,11 @@ using OpenIddict.Abstractions;
 using Vault.Contracts;
 using Vault.Contracts.Identity;
 using Vault.Crypto;
+using Microsoft.EntityFrameworkCore;
+using Vault.Server.Audit;
 using Vault.Server.Data;
 using Vault.Server.Infrastructure;
+using Vault.Server.Messaging;
 
 namespace Vault.Server.Identity;
 
@@ -52,10 +55,11 @@ internal static class AccountEndpoints
         return TypedResults.Ok(new KdfPolicyResponse(KdfParameters.Algorithm, ops, mem));
     }
 
-    private static async Task<IResult> ChangePassphrase(ChangePassphraseRequest request, ClaimsPrincipal principal,
+    private static async Task<IResult> ChangePassphrase(ChangePassphraseRequest request, HttpContext http,
         UserManager<VaultUser> users, VaultDbContext db, IOpenIddictTokenManager tokens, IOptions<VaultOptions> options,
-        CancellationToken ct)
+        AuditLog audit, Connections connections, CancellationToken ct)
     {
+        var principal = http.User;
         var user = await users.FindByIdAsync(principal.UserId().ToString());
         if (user is null)
         {
@@ -75,6 +79,7 @@ internal static class AccountEndpoints
             await users.AccessFailedAsync(user);
             return Problems.BadRequest(ProblemTypes.InvalidCredentials, "The current passphrase is wrong.");
         }
+        await audit.AppendAsync(AuditEvent.For(Actor.From(http), AuditActions.PassphraseChanged, null, "account/passphrase"), ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         user.PasswordHash = AuthKeyHasher.Hash(request.NewAuthKey);
         user.KdfSalt = request.NewKdfSalt;
@@ -86,6 +91,12 @@ internal static class AccountEndpoints
         // Whoever else held a session (perhaps with the old passphrase) is signed out; this session carries on.
         await Sessions.RevokeAllExceptAsync(tokens, user.Id, principal.GetAuthorizationId(), ct);
         await transaction.CommitAsync(ct);
+        // Their open real-time connections end too (the hub checks a token when it connects, not afterwards).
+        foreach (var device in await db.Devices.AsNoTracking().Where(d => d.UserId == user.Id && d.Id != principal.DeviceId())
+                     .Select(d => d.Id).ToListAsync(ct))
+        {
+            connections.AbortDevice(device);
+        }
         return TypedResults.NoContent();
     }
 
