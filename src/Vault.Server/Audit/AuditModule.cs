@@ -131,28 +131,14 @@ public static class AuditErasure
 }
 
 /// <summary>Signs a tree head every few seconds while entries arrive, so no entry waits long for a signed head.</summary>
-internal sealed partial class TreeHeadSigner(IServiceScopeFactory scopes, TimeProvider clock, ILogger<TreeHeadSigner> logger)
-    : BackgroundService
+internal sealed class TreeHeadSigner(IServiceScopeFactory scopes, TimeProvider clock, ILogger<TreeHeadSigner> logger)
+    : PeriodicWork(clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5), clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<AuditTree>().LatestAsync(stoppingToken);
-            }
-#pragma warning disable CA1031 // a missed head is signed at the next tick or on demand; never stop the server for it
-            catch (Exception e) when (e is not OperationCanceledException)
-#pragma warning restore CA1031
-            {
-                LogSignFailed(logger, e);
-            }
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(5);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Signing a tree head failed; the next tick tries again.")]
-    private static partial void LogSignFailed(ILogger logger, Exception exception);
+    protected override async Task RunOnceAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<AuditTree>().LatestAsync(ct);
+    }
 }

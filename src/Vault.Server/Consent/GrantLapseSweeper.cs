@@ -14,29 +14,14 @@ namespace Vault.Server.Consent;
 /// withdrawal for the key ring: audited, ring marked stale (the next write rotates the holder out), holder's open
 /// connections told. Failures are logged and retried at the next tick; they never stop the server.
 /// </summary>
-public sealed partial class GrantLapseSweeper(IServiceScopeFactory scopes, TimeProvider clock, ILogger<GrantLapseSweeper> logger)
-    : BackgroundService
+public sealed class GrantLapseSweeper(IServiceScopeFactory scopes, TimeProvider clock, ILogger<GrantLapseSweeper> logger)
+    : PeriodicWork(clock, logger)
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
     private const int Batch = 500;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await SweepAsync(stoppingToken);
-            }
-#pragma warning disable CA1031 // a background sweep must survive any failure; the next tick retries
-            catch (Exception e) when (e is not OperationCanceledException)
-#pragma warning restore CA1031
-            {
-                LogSweepFailed(logger, e);
-            }
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(30);
+
+    protected override Task RunOnceAsync(CancellationToken ct) => SweepAsync(ct);
 
     /// <summary>Handles every grant that has lapsed since the last sweep; returns how many.</summary>
     public async Task<int> SweepAsync(CancellationToken ct)
@@ -46,7 +31,7 @@ public sealed partial class GrantLapseSweeper(IServiceScopeFactory scopes, TimeP
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
-            var now = clock.GetUtcNow();
+            var now = Clock.GetUtcNow();
             var nowMs = now.ToUnixTimeMilliseconds();
             var lapsed = await db.Grants.Where(g => g.ActivatedAt != null && g.WithdrawnAt == null && g.LapseHandledAt == null
                 && g.ValidUntilUnixMs != 0 && g.ValidUntilUnixMs <= nowMs).OrderBy(g => g.ValidUntilUnixMs).Take(Batch).ToListAsync(ct);
@@ -74,7 +59,4 @@ public sealed partial class GrantLapseSweeper(IServiceScopeFactory scopes, TimeP
             handled += lapsed.Count;
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "A grant lapse sweep failed; it runs again at the next interval.")]
-    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }

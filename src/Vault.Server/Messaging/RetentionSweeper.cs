@@ -10,28 +10,12 @@ namespace Vault.Server.Messaging;
 /// (see MessageEndpoints.History); this frees the space. A failed sweep is logged and tried again next time: it must
 /// never stop the server.
 /// </summary>
-public sealed partial class RetentionSweeper(IServiceScopeFactory scopes, TimeProvider clock, ILogger<RetentionSweeper> logger)
-    : BackgroundService
+public sealed class RetentionSweeper(IServiceScopeFactory scopes, TimeProvider clock, ILogger<RetentionSweeper> logger)
+    : PeriodicWork(clock, logger)
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(10);
+    protected override TimeSpan Interval => TimeSpan.FromMinutes(10);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await SweepAsync(stoppingToken);
-            }
-#pragma warning disable CA1031 // a background sweep must survive any failure; the next tick retries
-            catch (Exception e) when (e is not OperationCanceledException)
-#pragma warning restore CA1031
-            {
-                LogSweepFailed(logger, e);
-            }
-        }
-    }
+    protected override Task RunOnceAsync(CancellationToken ct) => SweepAsync(ct);
 
     /// <summary>One sweep over every channel with a retention; returns the number of messages deleted.</summary>
     public async Task<int> SweepAsync(CancellationToken ct)
@@ -44,7 +28,7 @@ public sealed partial class RetentionSweeper(IServiceScopeFactory scopes, TimePr
         var deleted = 0;
         foreach (var channel in channels)
         {
-            deleted += await ExpireAsync(db, audit, channel.FamilyId, channel.Id, channel.RetentionDays!.Value, clock.GetUtcNow(), ct);
+            deleted += await ExpireAsync(db, audit, channel.FamilyId, channel.Id, channel.RetentionDays!.Value, Clock.GetUtcNow(), ct);
         }
         return deleted;
     }
@@ -65,7 +49,4 @@ public sealed partial class RetentionSweeper(IServiceScopeFactory scopes, TimePr
             $"{Contracts.ConsentScopes.Channel(channelId)}/messages/{first}-{last}", $"retention {days} days"), ct);
         return await expired.ExecuteDeleteAsync(ct);
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "A retention sweep failed; it runs again at the next interval.")]
-    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }
