@@ -30,8 +30,14 @@ public sealed class ChildConsentTests : IDisposable
         await child.SendAsync(familyId, channel.Id, "Ik wil graag hulp met wiskunde"); // the child needs no grant
         Assert.Equal("Ik wil graag hulp met wiskunde", (await guardian.HistoryAsync(familyId, channel.Id)).Messages.Single().Text);
 
+        // A child's say is about its own data: naming it on family-wide data is refused.
+        var familyWide = VaultClient.NewGrant(familyId, krachtgezin.Session!.UserId, ConsentScopes.Progress, Permissions.Read,
+            "voortgang", subjectUserId: child.Session.UserId);
+        Assert.Equal(ProblemTypes.InvalidGrant, (await Assert.ThrowsAsync<VaultApiException>(() =>
+            child.SubmitGrantAsync(new SubmitGrantRequest(familyWide, [child.SignGrant(familyWide)])))).ProblemType);
+
         // Leaving the child out of a grant for its channel would dodge the age rules: refused, nothing stored.
-        var dodge = VaultClient.NewGrant(familyId, krachtgezin.Session!.UserId, ConsentScopes.Channel(channel.Id), Permissions.Read,
+        var dodge = VaultClient.NewGrant(familyId, krachtgezin.Session.UserId, ConsentScopes.Channel(channel.Id), Permissions.Read,
             "huiswerkbegeleiding");
         var refused = await Assert.ThrowsAsync<VaultApiException>(() => guardian.GrantAsync(dodge));
         Assert.Equal(ProblemTypes.InvalidGrant, refused.ProblemType);
@@ -57,7 +63,8 @@ public sealed class ChildConsentTests : IDisposable
     {
         var (familyId, coordinator, guardian) = await cast.FamilyAsync();
         var child = await cast.FamilyMemberAsync(guardian, familyId, Roles.Child, "kind" + age + daysShort, YearsAgo(age, -daysShort));
-        var grant = VaultClient.NewGrant(familyId, coordinator.Session!.UserId, ConsentScopes.Progress, Permissions.Read, "traject",
+        var scope = await ConsentTests.ChannelAboutAsync(guardian, coordinator, familyId, child);
+        var grant = VaultClient.NewGrant(familyId, coordinator.Session!.UserId, scope, Permissions.Read, "traject",
             subjectUserId: child.Session!.UserId);
 
         var byChild = await child.SubmitGrantAsync(new SubmitGrantRequest(grant, [child.SignGrant(grant)]));
@@ -78,6 +85,21 @@ public sealed class ChildConsentTests : IDisposable
         var notRemoved = await Assert.ThrowsAsync<VaultApiException>(() => coordinator.RemoveMemberAsync(familyId, second.Session!.UserId));
         Assert.Equal(403, notRemoved.Status);
         Assert.Equal(2, (await guardian.ListMembersAsync(familyId)).Count(m => m.Role == Roles.Guardian && m.RemovedAt is null));
+    }
+
+    [Fact]
+    public async Task RedeemGuardianInvitation_SpareCodeOfCaseWorkerAfterTheFamilyHasAGuardian_Refused()
+    {
+        var coordinator = await cast.AccountAsync(Roles.Coordinator, "coordinator.spare");
+        var family = await coordinator.CreateFamilyAsync(new Contracts.Families.CreateFamilyRequest("KG-2026-9", "GM0363",
+            new DateOnly(2026, 11, 1), null));
+        var first = await coordinator.InviteToFamilyAsync(family.Id, Roles.Guardian);
+        var spare = await coordinator.InviteToFamilyAsync(family.Id, Roles.Guardian);
+        var mother = await cast.RegisterAsync(first.Code, "moeder.echt");
+
+        var refused = await Assert.ThrowsAsync<VaultApiException>(() => cast.RegisterAsync(spare.Code, "nep.ouder"));
+        Assert.Equal(ProblemTypes.InvalidInvitation, refused.ProblemType);
+        Assert.Single(await mother.ListMembersAsync(family.Id), m => m.Role == Roles.Guardian);
     }
 
     /// <summary>A date of birth <paramref name="years"/> years before today, moved <paramref name="days"/> days earlier.</summary>

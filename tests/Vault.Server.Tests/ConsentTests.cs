@@ -118,21 +118,22 @@ public sealed class ConsentTests : IDisposable
         var born = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(-age).AddDays(-1);
         var child = await cast.FamilyMemberAsync(guardian, familyId, Roles.Child, "kind" + age, born);
         var krachtgezin = await cast.FamilyMemberAsync(coordinator, familyId, Roles.Krachtgezin, "gezin.de.boer");
-        var grant = VaultClient.NewGrant(familyId, krachtgezin.Session!.UserId, ConsentScopes.Progress, Permissions.Read,
+        var scope = await ChannelAboutAsync(guardian, coordinator, familyId, child);
+        var grant = VaultClient.NewGrant(familyId, krachtgezin.Session!.UserId, scope, Permissions.Read,
             "school en vrije tijd", subjectUserId: child.Session!.UserId);
 
         var byGuardian = await guardian.SubmitGrantAsync(new SubmitGrantRequest(grant, [guardian.SignGrant(grant)]));
         Assert.Equal(GrantStatus.Pending, byGuardian.Status);
         Assert.Contains(child.Session.UserId, byGuardian.AwaitingSignatureFrom);
-        Assert.Equal(403, (await Assert.ThrowsAsync<VaultApiException>(() => krachtgezin.GetProgressAsync(familyId))).Status);
+        Assert.Equal(403, (await Assert.ThrowsAsync<VaultApiException>(() => krachtgezin.GetKeyRingAsync(familyId, scope))).Status);
 
         var cosigned = await child.CoSignGrantAsync(grant);
         Assert.Equal(GrantStatus.Active, cosigned.Status);
         Assert.Equal(2, cosigned.Signatures.Count);
-        await krachtgezin.GetProgressAsync(familyId);
+        await krachtgezin.GetKeyRingAsync(familyId, scope);
 
         // The same rule the other way round: the child's signature alone.
-        var alone = VaultClient.NewGrant(familyId, krachtgezin.Session.UserId, ConsentScopes.Documents("overig"), Permissions.Read,
+        var alone = VaultClient.NewGrant(familyId, coordinator.Session!.UserId, scope, Permissions.Read,
             "eigen verhaal", subjectUserId: child.Session.UserId);
         var byChild = await child.SubmitGrantAsync(new SubmitGrantRequest(alone, [child.SignGrant(alone)]));
         Assert.Equal(guardianNeeded ? GrantStatus.Pending : GrantStatus.Active, byChild.Status);
@@ -151,7 +152,9 @@ public sealed class ConsentTests : IDisposable
         var sixteen = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(-16).AddDays(-1);
         var child = await strictCast.FamilyMemberAsync(guardian, familyId, Roles.Child, "kind16", sixteen);
         var coordinator = (await guardian.ListMembersAsync(familyId)).Single(m => m.Role == Roles.Coordinator);
-        var grant = VaultClient.NewGrant(familyId, coordinator.UserId, ConsentScopes.Progress, Permissions.Read, "traject",
+        await guardian.CreateChannelAsync(familyId, "kennismaking", [new ChannelMember(coordinator.UserId, Permissions.Write, "kennismaking")]);
+        var about = await guardian.CreateChannelAsync(familyId, "over het kind", [], subjectUserId: child.Session!.UserId);
+        var grant = VaultClient.NewGrant(familyId, coordinator.UserId, ConsentScopes.Channel(about.Id), Permissions.Read, "traject",
             subjectUserId: child.Session!.UserId);
         // At 16 with "alone from 17", the child cannot decide alone: a guardian must sign too.
         Assert.Equal(GrantStatus.Pending, (await child.SubmitGrantAsync(new SubmitGrantRequest(grant, [child.SignGrant(grant)]))).Status);
@@ -226,5 +229,13 @@ public sealed class ConsentTests : IDisposable
         command.Parameters.AddWithValue("@until", DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("@id", grantId.ToString().ToUpperInvariant());
         Assert.Equal(1, command.ExecuteNonQuery());
+    }
+
+    /// <summary>The kennismaking first, then a channel about the child; returns its scope.</summary>
+    internal static async Task<string> ChannelAboutAsync(VaultClient guardian, VaultClient coordinator, Guid familyId, VaultClient child)
+    {
+        await Cast.IntroChannelAsync(guardian, familyId, coordinator);
+        var about = await guardian.CreateChannelAsync(familyId, "over het kind", [], subjectUserId: child.Session!.UserId);
+        return ConsentScopes.Channel(about.Id);
     }
 }

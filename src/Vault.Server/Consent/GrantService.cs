@@ -185,9 +185,12 @@ public sealed class GrantService(VaultDbContext db, TimeProvider clock, IOptions
         {
             return Invalid("Validity must start at a positive time and end (if at all) after its start and in the future.");
         }
-        if (body.SubjectUserId is { } subject && members.FirstOrDefault(m => m.UserId == subject) is not { Role: Roles.Child, DateOfBirth: not null })
+        // A subject brings in the child's say (and from 16 the child's say alone): only for data about that child, a
+        // channel about it. Family-wide scopes stay the guardians' to grant.
+        if (body.SubjectUserId is { } subject && (!body.Scope.StartsWith(ConsentScopes.ChannelPrefix, StringComparison.Ordinal)
+            || members.FirstOrDefault(m => m.UserId == subject) is not { Role: Roles.Child, DateOfBirth: not null }))
         {
-            return Invalid("A grant's subject must be a child member of this family.");
+            return Invalid("A grant's subject must be a child member of this family, and the scope a channel about that child.");
         }
         return body.Purpose != body.Purpose.Trim() ? Invalid("The purpose must not start or end with spaces (it is signed as sent).") : null;
     }

@@ -82,7 +82,7 @@ internal static class MemberEndpoints
     {
         var actor = Actor.From(http);
         var invitation = await invitations.PeekAsync(request.Code, ct);
-        if (invitation?.FamilyId is not { } familyId || invitation.Role != actor.Role)
+        if (invitation?.FamilyId is not { } familyId || invitation.Role != actor.Role || !await StillAllowedAsync(db, invitation, ct))
         {
             return Problems.BadRequest(ProblemTypes.InvalidInvitation,
                 "The invitation code is invalid, expired, used, not for a family, or for another role than your account's.");
@@ -101,6 +101,24 @@ internal static class MemberEndpoints
         }
         var family = await db.Families.AsNoTracking().FirstAsync(f => f.Id == familyId, ct);
         return TypedResults.Ok(new FamilySummary(family.Id, family.Reference, invitation.Role, family.CreatedAt));
+    }
+
+    /// <summary>
+    /// The rules that held when the invitation was made still hold at redemption: its inviter is still an active
+    /// member, and a guardian invitation from a case worker is void once the family has a guardian (else a case
+    /// worker could keep a spare code and make themselves a guardian later).
+    /// </summary>
+    public static async Task<bool> StillAllowedAsync(VaultDbContext db, Invitation invitation, CancellationToken ct)
+    {
+        var familyId = invitation.FamilyId!.Value;
+        var inviter = await db.Memberships.AsNoTracking()
+            .FirstOrDefaultAsync(m => m.FamilyId == familyId && m.UserId == invitation.CreatedBy && m.RemovedAt == null, ct);
+        if (inviter is null)
+        {
+            return false;
+        }
+        return invitation.Role != Roles.Guardian || inviter.Role == Roles.Guardian
+               || !await db.Memberships.AnyAsync(m => m.FamilyId == familyId && m.Role == Roles.Guardian && m.RemovedAt == null, ct);
     }
 
     /// <summary>Adds (or restores) the membership a family invitation promises; the caller saves.</summary>

@@ -50,8 +50,25 @@ internal static class Registration
             CreatedAt = now,
         };
 
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         // The invitation first: only someone holding a valid code may learn whether a username is taken.
+        var peeked = await invitations.PeekAsync(request.InvitationCode, ct);
+        if (peeked is null || (peeked.FamilyId is not null && !await MemberEndpoints.StillAllowedAsync(db, peeked, ct)))
+        {
+            return Problems.BadRequest(ProblemTypes.InvalidInvitation, "The invitation code is invalid, expired or already used.");
+        }
+        if (await users.FindByNameAsync(username) is not null)
+        {
+            return UsernameTaken();
+        }
+        var device = KeysModule.NewDevice(user.Id, request.Device, now);
+        if (peeked.FamilyId is { } joining)
+        {
+            // Audited before the write transaction (fail closed, and the audit writer never waits on our lock).
+            await audit.AppendAsync(AuditEvent.For(new Actor(user.Id, device.Id, peeked.Role, http.TraceIdentifier),
+                AuditActions.MemberJoined, joining, $"{ConsentScopes.Members}/{user.Id}"), ct);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var invitation = await invitations.RedeemAsync(request.InvitationCode, user.Id, ct);
         if (invitation is null)
         {
@@ -74,7 +91,6 @@ internal static class Registration
                     ? UsernameTaken()
                     : Problems.Validation(string.Join(" ", created.Errors.Select(e => e.Description)));
             }
-            var device = KeysModule.NewDevice(user.Id, request.Device, now);
             db.Devices.Add(device);
             if (invitation.FamilyId is not null)
             {
@@ -92,12 +108,6 @@ internal static class Registration
                 return UsernameTaken();
             }
             throw;
-        }
-        if (invitation.FamilyId is { } joined)
-        {
-            // After the commit: the audit writer must not wait on this request's write lock.
-            await audit.AppendAsync(AuditEvent.For(new Actor(user.Id, deviceId, user.Role, http.TraceIdentifier),
-                AuditActions.MemberJoined, joined, $"{ConsentScopes.Members}/{user.Id}"), ct);
         }
         return TypedResults.Ok(new RegisterResponse(user.Id, deviceId, user.Role, enrollment));
     }
