@@ -134,7 +134,15 @@ public sealed partial class VaultClient
             {
                 continue;
             }
-            var wrapper = await Directory.DeviceAsync(wrap.WrapperUserId, wrap.WrapperDeviceId, ct);
+            Contracts.Identity.DeviceInfo wrapper;
+            try
+            {
+                wrapper = await Directory.DeviceAsync(wrap.WrapperUserId, wrap.WrapperDeviceId, ct);
+            }
+            catch (Exception e) when (e is VaultApiException or CryptographicException)
+            {
+                continue; // a wrapper we cannot check: skip this wrap, not the whole ring
+            }
             var statement = KeyWrap.Statement(familyId, scope, wrap.Epoch, wrap.RecipientUserId, wrap.RecipientDeviceId, wrap.WrappedKey);
             if (wrap.RecipientUserId != session.UserId || !DeviceKeys.Verify(wrap.Signature, statement, wrapper.SigningKey))
             {

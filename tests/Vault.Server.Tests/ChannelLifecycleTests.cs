@@ -73,6 +73,23 @@ public sealed class ChannelLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RemoveMember_WhoOnceRotatedTheRing_FreshDevicesStillReadEverythingAndWrite()
+    {
+        var scope = ConsentScopes.Channel(intro.Id);
+        await guardian.GrantAsync(VaultClient.NewGrant(familyId, krachtgezin.Session!.UserId, scope, Permissions.Write, "begeleiding"));
+        await krachtgezin.RotateAsync(familyId, scope); // its device now signs the wraps of the current epoch
+        await krachtgezin.SendAsync(familyId, intro.Id, "van het krachtgezin");
+        await guardian.RemoveMemberAsync(familyId, krachtgezin.Session.UserId);
+
+        var fresh = server.NewClient(); // an empty key cache, as every CLI call has
+        await fresh.LoginAsync("moeder", Cast.Passphrase, guardian.Session!.DeviceId, guardian.Session.Device);
+        var (history, _) = await fresh.HistoryAsync(familyId, intro.Id);
+        Assert.Equal("van het krachtgezin", Assert.Single(history).Text);
+        await fresh.SendAsync(familyId, intro.Id, "verder zonder het krachtgezin");
+        Assert.Equal("verder zonder het krachtgezin", (await coordinator.HistoryAsync(familyId, intro.Id)).Messages[^1].Text);
+    }
+
+    [Fact]
     public async Task GrantLapse_Swept_RingRotatesAndLapsedMemberGetsNothingNew()
     {
         var grant = await guardian.GrantAsync(VaultClient.NewGrant(familyId, krachtgezin.Session!.UserId,

@@ -122,7 +122,7 @@ public static class KeysModule
         var caller = principal.UserId();
         var shared = caller == userId || principal.Role() == Roles.Admin || await db.Memberships.AnyAsync(mine =>
             mine.UserId == caller && mine.RemovedAt == null && db.Memberships.Any(theirs =>
-                theirs.FamilyId == mine.FamilyId && theirs.UserId == userId && theirs.RemovedAt == null), ct);
+                theirs.FamilyId == mine.FamilyId && theirs.UserId == userId), ct); // former members too: their signatures stay checkable
         var user = shared ? await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct) : null;
         if (user is null)
         {
