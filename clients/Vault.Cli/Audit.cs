@@ -17,6 +17,10 @@ internal sealed partial class Context
         }
         (Stored() with { LastTreeHead = result.Head, AuditKey = client.Session!.AuditKey }).Save(home);
         stdout.WriteLine($"Audit log verified: {result.EntriesChecked} entries, tree size {result.Head?.TreeSize}, consistent with the last head seen.");
+        if (result.Erased > 0)
+        {
+            stdout.WriteLine($"{result.Erased} of them had their personal fields erased: in the log, but not attributable to anyone.");
+        }
         return 0;
     }
 }

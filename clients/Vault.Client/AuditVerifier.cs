@@ -9,7 +9,11 @@ public sealed record AuditFailure(long Index, long FamilySeq, string Reason)
     public override string ToString() => Index < 0 ? Reason : $"entry #{Index}" + (FamilySeq > 0 ? $" (family seq {FamilySeq})" : "") + $": {Reason}";
 }
 
-public sealed record AuditVerification(SignedTreeHeadDto? Head, long EntriesChecked, AuditFailure? Failure)
+/// <summary>
+/// The outcome. <c>Erased</c> counts entries whose personal fields were erased: they are proven in the log, but in a
+/// family's view nothing shows they belong to that family (the leaf binds the family only through the erased fields).
+/// </summary>
+public sealed record AuditVerification(SignedTreeHeadDto? Head, long EntriesChecked, AuditFailure? Failure, long Erased = 0)
 {
     public bool Ok => Failure is null;
 }
@@ -25,6 +29,7 @@ public sealed class AuditVerifier(byte[] auditKey, SignedTreeHeadDto? lastSeen, 
     private SignedTreeHeadDto? head = lastSeen;
     private long expected = startAfter + 1;
     private long checkedCount;
+    private long erasedCount;
 
     public SignedTreeHeadDto? Head => head;
 
@@ -62,6 +67,10 @@ public sealed class AuditVerifier(byte[] auditKey, SignedTreeHeadDto? lastSeen, 
                 : "out of order");
         }
         var commitment = e.Commitment;
+        if (e.Fields is null || e.Salt is null)
+        {
+            erasedCount++;
+        }
         if (e.Fields is { } f && e.Salt is { } salt)
         {
             commitment = AuditLeaf.Commitment(new AuditPersonalFields(f.ActorUserId, f.ActorDeviceId, f.ActorRole, f.FamilyId, f.Resource,
@@ -95,4 +104,6 @@ public sealed class AuditVerifier(byte[] auditKey, SignedTreeHeadDto? lastSeen, 
             : null;
 
     public long Checked => checkedCount;
+
+    public long Erased => erasedCount;
 }

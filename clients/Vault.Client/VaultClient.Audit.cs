@@ -28,19 +28,19 @@ public sealed partial class VaultClient
             }
             if (verifier.AcceptHead(page.Head, proof) is { } headFailure)
             {
-                return new AuditVerification(verifier.Head, verifier.Checked, headFailure);
+                return new AuditVerification(verifier.Head, verifier.Checked, headFailure, verifier.Erased);
             }
             foreach (var entry in page.Entries)
             {
                 if (verifier.Check(entry) is { } failure)
                 {
-                    return new AuditVerification(verifier.Head, verifier.Checked, failure);
+                    return new AuditVerification(verifier.Head, verifier.Checked, failure, verifier.Erased);
                 }
                 after = familyId is null ? entry.Entry.Index : entry.Entry.FamilySeq;
             }
             if (!page.More || page.Entries.Count == 0)
             {
-                return new AuditVerification(verifier.Head, verifier.Checked, verifier.Finish());
+                return new AuditVerification(verifier.Head, verifier.Checked, verifier.Finish(), verifier.Erased);
             }
         }
     }

@@ -141,7 +141,11 @@ public sealed partial class VaultClient
         var result = new List<ReceivedMessage>(page.Messages.Count);
         foreach (var message in page.Messages)
         {
-            result.Add(await OpenAsync(message, ct));
+            // A message of another channel shown here would open (it names its own channel): never show it as this one's.
+            result.Add(message.FamilyId == familyId && message.ChannelId == channelId
+                ? await OpenAsync(message, ct)
+                : new ReceivedMessage(familyId, channelId, message.Seq, message.ClientMessageId, message.SenderUserId,
+                    message.SenderDeviceId, message.Kind, message.RefClientMessageId, null, false, false, message.SentAt));
         }
         return (result, page.LastSeq);
     }

@@ -33,7 +33,10 @@ public sealed record WithdrawGrantRequest(string? Reason);
 /// </summary>
 public sealed record SignedReceipt(byte[] Receipt, byte[] Signature);
 
-/// <summary>One audited access by the grantee to the scope (the receipt lists the newest 1,000; the count is complete).</summary>
+/// <summary>
+/// One audited access by the grantee to the scope. The receipt lists the newest 1,000; the count covers every entry
+/// that still names the grantee (entries whose personal fields a privacy officer erased can no longer be attributed).
+/// </summary>
 public sealed record AccessedItem(long AuditIndex, DateTimeOffset Time, string Action, string Resource);
 
 public sealed record WithdrawalReceipt(

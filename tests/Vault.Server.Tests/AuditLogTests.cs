@@ -132,6 +132,7 @@ public sealed class AuditLogTests : IAsyncLifetime
 
         var family = await guardian.VerifyAuditAsync(familyId, null);
         Assert.True(family.Ok, family.Failure?.ToString());
+        Assert.Equal(1, family.Erased);
         var whole = await officer.VerifyAuditAsync(null, null);
         Assert.True(whole.Ok, whole.Failure?.ToString());
         Assert.Null(ReadString("SELECT Resource FROM AuditEntries WHERE \"Index\" = @i", index));

@@ -46,7 +46,14 @@ public static class ConsentModule
         }
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.GrantCreated, familyId, $"grant:{grant!.Id}/{grant.Scope}", grant.Purpose), ct);
         db.Grants.Add(grant);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            return Problems.Result(409, ProblemTypes.GrantReplayed, "This grant was submitted a moment ago; sign a new one.");
+        }
         return TypedResults.Created($"/families/{familyId}/grants/{grant.Id}", await grants.ToResponseAsync(grant, ct));
     }
 

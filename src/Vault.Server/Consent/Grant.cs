@@ -25,7 +25,7 @@ public sealed class Grant
     public Guid? WithdrawnBy { get; set; }
     public string? WithdrawalReason { get; set; }
 
-    /// <summary>When the server rotated the key ring after the grant ran out (see GrantLapseSweeper).</summary>
+    /// <summary>When the server marked the key ring stale after the grant ran out (see GrantLapseSweeper).</summary>
     public DateTimeOffset? LapseHandledAt { get; set; }
     public List<GrantSigning> Signatures { get; set; } = [];
 

@@ -95,6 +95,14 @@ internal static class KeyRingEndpoints
             return problem.ToResult();
         }
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.KeyRingRotated, familyId, $"{scope}/keyring/{request.Epoch}", check.Purpose), ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // Readers may have changed since the wraps were checked (a withdrawal committing meanwhile): under the write
+        // lock, the new epoch must still be for exactly the readers of now, or it would clear a fresh staleness.
+        var readersNow = await Recipients.LoadAsync(db, await access.ReadersAsync(familyId, scope, ct), ct);
+        if (!Recipients.RequiredWraps(readersNow).SetEquals(Recipients.RequiredWraps(recipients)))
+        {
+            return Problems.Result(409, ProblemTypes.IncompleteWraps, "Who may read the scope changed meanwhile: fetch the recipients again.");
+        }
         var now = clock.GetUtcNow();
         if (ring is null)
         {
@@ -110,6 +118,7 @@ internal static class KeyRingEndpoints
         try
         {
             await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
         }
         catch (DbUpdateException)
         {

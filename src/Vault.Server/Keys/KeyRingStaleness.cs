@@ -19,9 +19,12 @@ public static class KeyRingStaleness
                 && w.Epoch == r.CurrentEpoch && w.RecipientUserId == userId))
             .ExecuteUpdateAsync(set => set.SetProperty(r => r.Stale, true), ct);
 
-    /// <summary>Every ring whose current epoch was wrapped for this device (a revoked device).</summary>
-    public static Task<int> DeviceAsync(VaultDbContext db, Guid deviceId, CancellationToken ct) =>
-        db.KeyRings.Where(r => db.KeyWraps.Any(w => w.FamilyId == r.FamilyId && w.Scope == r.Scope
-                && w.Epoch == r.CurrentEpoch && w.RecipientDeviceId == deviceId))
+    /// <summary>
+    /// Every ring whose current epoch the revoked device could open: wrapped for the device itself, or for its user's
+    /// identity key (every device of the user holds the identity secret once signed in with the passphrase).
+    /// </summary>
+    public static Task<int> DeviceAsync(VaultDbContext db, Guid deviceId, Guid userId, CancellationToken ct) =>
+        db.KeyRings.Where(r => db.KeyWraps.Any(w => w.FamilyId == r.FamilyId && w.Scope == r.Scope && w.Epoch == r.CurrentEpoch
+                && (w.RecipientDeviceId == deviceId || (w.RecipientUserId == userId && w.RecipientDeviceId == Guid.Empty))))
             .ExecuteUpdateAsync(set => set.SetProperty(r => r.Stale, true), ct);
 }

@@ -110,7 +110,7 @@ public static class KeysModule
         {
             device.RevokedAt ??= clock.GetUtcNow();
             await db.SaveChangesAsync(ct);
-            await KeyRingStaleness.DeviceAsync(db, deviceId, ct);
+            await KeyRingStaleness.DeviceAsync(db, deviceId, actor.UserId, ct);
             await transaction.CommitAsync(ct);
         }
         connections.AbortDevice(deviceId);

@@ -106,7 +106,14 @@ internal static class ChannelEndpoints
         db.Grants.AddRange(newGrants);
         db.KeyRings.Add(new KeyRing { FamilyId = familyId, Scope = scope, CurrentEpoch = 1, UpdatedAt = now });
         db.KeyWraps.AddRange(wraps!);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            return Problems.Result(409, ProblemTypes.Conflict, "Choose a new random channel id."); // created a moment ago
+        }
         return TypedResults.Created($"/families/{familyId}/channels/{channel.Id}", ToResponse(channel, 1, false));
     }
 

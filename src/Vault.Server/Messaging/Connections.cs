@@ -5,8 +5,8 @@ using Vault.Contracts.Messaging;
 namespace Vault.Server.Messaging;
 
 /// <summary>
-/// Open hub connections by device, so that revoking a device can cut its live connections at once. Delivery does
-/// not rely on this: each delivery is re-checked against grants and devices (see Delivery).
+/// Open hub connections by device: revoking a device (or a passphrase change) cuts its live connections at once, and
+/// Delivery sends to (and audits) only the devices connected here, after re-checking grants and devices itself.
 /// </summary>
 public sealed class Connections
 {

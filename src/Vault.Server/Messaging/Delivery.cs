@@ -55,7 +55,8 @@ public sealed partial class Delivery(VaultDbContext db, FamilyAccess access, Aud
             .GroupBy(g => g.GranteeUserId).ToDictionary(g => g.Key, g => g.First().Purpose);
         var resource = $"{scope}/messages/{message.Seq}";
         await audit.AppendManyAsync(devices.Select(d => new AuditEvent(new Actor(d.UserId, d.Id, readers[d.UserId].Role, ""),
-            AuditActions.MessageDelivered, true, message.FamilyId, resource, purposes.GetValueOrDefault(d.UserId, "family"))).ToList(), ct);
+            AuditActions.MessageDelivered, true, message.FamilyId, resource,
+            purposes.GetValueOrDefault(d.UserId, readers[d.UserId].Role == Roles.Child ? "own" : "family"))).ToList(), ct);
         await hub.Clients.Groups(devices.Select(d => Connections.DeviceGroup(d.Id)).ToList()).Message(message);
     }
 

@@ -77,18 +77,29 @@ internal static class MessageEndpoints
             return Problems.Validation("upToSeq must name a message of this channel.");
         }
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.MessageRead, familyId, $"{scope}/messages/..{request.UpToSeq}", check.Purpose), ct);
-        var marker = await db.ReadMarkers.FirstOrDefaultAsync(m => m.ChannelId == channelId && m.UserId == actor.UserId, ct);
-        if (marker is null)
+        // Receipts only move forward; two devices marking at once: the second finds the first's row and updates it.
+        for (var attempt = 0; ; attempt++)
         {
-            db.ReadMarkers.Add(new ReadMarker { ChannelId = channelId, UserId = actor.UserId, UpToSeq = request.UpToSeq, At = clock.GetUtcNow() });
+            var marker = await db.ReadMarkers.FirstOrDefaultAsync(m => m.ChannelId == channelId && m.UserId == actor.UserId, ct);
+            if (marker is null)
+            {
+                db.ReadMarkers.Add(new ReadMarker { ChannelId = channelId, UserId = actor.UserId, UpToSeq = request.UpToSeq, At = clock.GetUtcNow() });
+            }
+            else if (request.UpToSeq > marker.UpToSeq)
+            {
+                marker.UpToSeq = request.UpToSeq;
+                marker.At = clock.GetUtcNow();
+            }
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return TypedResults.NoContent();
+            }
+            catch (DbUpdateException) when (attempt == 0)
+            {
+                db.ChangeTracker.Clear();
+            }
         }
-        else if (request.UpToSeq > marker.UpToSeq)
-        {
-            marker.UpToSeq = request.UpToSeq; // receipts only move forward
-            marker.At = clock.GetUtcNow();
-        }
-        await db.SaveChangesAsync(ct);
-        return TypedResults.NoContent();
     }
 
     private static async Task<IResult> Receipts(Guid familyId, Guid channelId, HttpContext http, FamilyAccess access,

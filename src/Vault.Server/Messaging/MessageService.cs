@@ -57,10 +57,10 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
 
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.MessageSent, familyId, $"{scope}/messages/{request!.ClientMessageId}",
             check.Purpose), ct);
-        var (message, originalGone) = await StoreAsync(actor, familyId, channelId, request, ct);
-        if (originalGone)
+        var (message, changed) = await StoreAsync(actor, familyId, channelId, request, ct);
+        if (changed is not null)
         {
-            return (null, Problem.Validation("Only your own, undeleted message can be edited or deleted."));
+            return (null, changed);
         }
         if (message is null)
         {
@@ -125,10 +125,11 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
     }
 
     /// <summary>
-    /// Next sequence number and the row in one transaction; no message when the client id was taken meanwhile, or when
-    /// the original of an edit or deletion was deleted meanwhile.
+    /// Next sequence number and the row in one transaction; no message when the client id was taken meanwhile, and a
+    /// refusal when the state it was checked against changed meanwhile: checked again under the write lock, so a
+    /// withdrawal, removal, revocation or rotation that committed first always wins.
     /// </summary>
-    private async Task<(Message? Message, bool OriginalGone)> StoreAsync(Actor actor, Guid familyId, Guid channelId, SendMessageRequest request, CancellationToken ct)
+    private async Task<(Message? Message, Problem? Changed)> StoreAsync(Actor actor, Guid familyId, Guid channelId, SendMessageRequest request, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -142,9 +143,19 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
             RefClientMessageId = request.RefClientMessageId, Envelope = request.Envelope, SentAt = now,
         };
         db.Messages.Add(message);
-        if (request.RefClientMessageId is { } target && await OriginalProblemAsync(actor, channelId, target, ct) is not null)
+        var scope = ConsentScopes.Channel(channelId);
+        if (!await access.CanAsync(actor.UserId, familyId, scope, Permissions.Write, ct)
+            || !await db.Devices.AnyAsync(d => d.Id == actor.DeviceId && d.RevokedAt == null, ct))
         {
-            return (null, true); // deleted a moment ago (checked again under the write lock); rolls back
+            return (null, Problem.NoConsent); // rolls back
+        }
+        if (!await db.KeyRings.AnyAsync(r => r.FamilyId == familyId && r.Scope == scope && !r.Stale && r.CurrentEpoch == request.Epoch, ct))
+        {
+            return (null, new Problem(409, ProblemTypes.StaleEpoch, "Access changed: rotate the channel's key ring, then send."));
+        }
+        if (request.RefClientMessageId is { } target && await OriginalProblemAsync(actor, channelId, target, ct) is { } gone)
+        {
+            return (null, gone); // deleted a moment ago
         }
         if (request.Kind == MessageKinds.Delete)
         {
@@ -158,11 +169,11 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
         }
         catch (DbUpdateException)
         {
-            return (null, false); // the transaction rolls back, sequence number included
+            return (null, null); // the transaction rolls back, sequence number included
         }
         await db.Families.Where(f => f.Id == familyId).ExecuteUpdateAsync(set => set.SetProperty(f => f.LastActivity, now), ct);
         await transaction.CommitAsync(ct);
-        return (message, false);
+        return (message, null);
     }
 
     // A retry may carry a fresh encryption of the same message (new nonce): same device and id means the same message.
