@@ -164,6 +164,7 @@ public sealed class AuthorizationMatrixFixture : IAsyncLifetime
         await Cast.AdminAsync(); // before anything runs in parallel: every professional's invitation comes from it
         var families = await Task.WhenAll(Cast.FamilyAsync("a"), Cast.FamilyAsync("b"));
         var (a, coordinatorA, guardianA) = families[0];
+        familyA = a;
         var (b, coordinatorB, guardianB) = families[1];
         (GuardianA, CoordinatorA, GuardianB, CoordinatorB) = (guardianA, coordinatorA, guardianB, coordinatorB);
 
@@ -253,9 +254,15 @@ public sealed class AuthorizationMatrixFixture : IAsyncLifetime
         }
         await coordinatorA.RemoveMemberAsync(a, removed.Session.UserId);
 
+        // A channel about each child: a child's say (co-signing) is only over data about that child.
+        foreach (var child in members.Where(p => p.Role == Roles.Child))
+        {
+            channelsAbout[child.UserId] = (await guardianA.CreateChannelAsync(a, "over het kind", [], subjectUserId: child.UserId)).Id;
+        }
+
         // Targets: a grant to the spare member, a grant awaiting the child's co-signature, an open invitation.
         var standingGrant = await SubmitAsync(guardianA, SpareGrant(a));
-        PendingGrant = SpareGrant(a) with { SubjectUserId = ChildSubject.Session!.UserId };
+        PendingGrant = GrantAbout(ChildSubject.Session!.UserId);
         Assert.Equal(GrantStatus.Pending, (await SubmitAsync(guardianA, PendingGrant)).Status);
         NetworkInvitationCode = (await coordinatorA.InviteToFamilyAsync(a, Roles.Network)).Code;
         var otherGrant = (await guardianB.ListGrantsAsync(b)).First().Grant.GrantId;
@@ -333,6 +340,14 @@ public sealed class AuthorizationMatrixFixture : IAsyncLifetime
 
     public ConsentGrantBody SpareGrant(Guid familyId) =>
         VaultClient.NewGrant(familyId, Spare.Session!.UserId, ConsentScopes.Documents("overig"), Permissions.Read, "matrix");
+
+    private readonly Dictionary<Guid, Guid> channelsAbout = [];
+    private Guid familyA;
+
+    /// <summary>A grant to the spare member for the channel about a child of family A, naming the child (age rules).</summary>
+    public ConsentGrantBody GrantAbout(Guid childId) =>
+        VaultClient.NewGrant(familyA, Spare.Session!.UserId, ConsentScopes.Channel(channelsAbout[childId]),
+            Permissions.Read, "matrix", subjectUserId: childId);
 
     public static Task<GrantResponse> SubmitAsync(VaultClient signer, ConsentGrantBody grant) =>
         signer.SubmitGrantAsync(new SubmitGrantRequest(grant, [signer.SignGrant(grant)]));

@@ -728,12 +728,12 @@ internal static class Matrix
         ConsentGrantBody grant;
         if (c.Who.Role == Roles.Guardian)
         {
-            grant = f.SpareGrant(f.A.FamilyId) with { SubjectUserId = f.ChildSubject.Session!.UserId };
+            grant = f.GrantAbout(f.ChildSubject.Session!.UserId);
             await SubmitAsync(f.ChildSubject, grant);
         }
         else
         {
-            grant = f.SpareGrant(f.A.FamilyId) with { SubjectUserId = c.UserId };
+            grant = f.GrantAbout(c.UserId);
             await SubmitAsync(f.GuardianA, grant);
         }
         return new Req(Fill(template, c, grantId: grant.GrantId), c.Client.SignGrant(grant), grant.GrantId);
