@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Vault.Client;
 using Vault.Contracts;
@@ -112,7 +111,7 @@ public sealed class ChannelLifecycleTests : IAsyncLifetime
         // Delivery on one connection keeps its order: the next thing it sees is this later message elsewhere.
         await guardian.SendAsync(familyId, other.Id, "wel voor het krachtgezin");
         Assert.Equal("wel voor het krachtgezin", (await NextAsync(live)).Text);
-        Assert.Contains("grant.lapsed", await AuditActionsAsync());
+        Assert.Contains("grant.lapsed", AuditActions());
     }
 
     [Fact]
@@ -121,16 +120,16 @@ public sealed class ChannelLifecycleTests : IAsyncLifetime
         await guardian.SetRetentionAsync(familyId, intro.Id, 7);
         await guardian.SendAsync(familyId, intro.Id, "oud bericht");
         await guardian.SendAsync(familyId, intro.Id, "nieuw bericht");
-        Execute("UPDATE Messages SET SentAt = @old WHERE Seq = 1", ("@old", Ticks(DateTimeOffset.UtcNow.AddDays(-8))));
+        Execute("UPDATE Messages SET SentAt = @old WHERE Seq = 1", ("@old", TestDatabase.Ticks(DateTimeOffset.UtcNow.AddDays(-8))));
 
         await guardian.SetRetentionAsync(familyId, intro.Id, 30); // longer: the expired one must stay gone
         Assert.Equal("nieuw bericht", Assert.Single((await coordinator.HistoryAsync(familyId, intro.Id)).Messages).Text);
         Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM Messages"));
 
-        Execute("UPDATE Messages SET SentAt = @old WHERE Seq = 2", ("@old", Ticks(DateTimeOffset.UtcNow.AddDays(-31))));
+        Execute("UPDATE Messages SET SentAt = @old WHERE Seq = 2", ("@old", TestDatabase.Ticks(DateTimeOffset.UtcNow.AddDays(-31))));
         Assert.Equal(1, await server.Services.GetRequiredService<RetentionSweeper>().SweepAsync(CancellationToken.None));
         Assert.Equal(0L, Scalar("SELECT COUNT(*) FROM Messages"));
-        Assert.Equal(2, (await AuditActionsAsync()).Count(a => a == "messages.expired"));
+        Assert.Equal(2, (AuditActions()).Count(a => a == "messages.expired"));
         Assert.Equal(2, (await coordinator.ListChannelsAsync(familyId)).Single().Channel.LastSeq); // numbering goes on
     }
 
@@ -161,47 +160,10 @@ public sealed class ChannelLifecycleTests : IAsyncLifetime
     private static async Task<ReceivedMessage> NextAsync(VaultConnection connection) =>
         await connection.Messages.ReadAsync().AsTask().WaitAsync(Bound);
 
-    private async Task<List<string>> AuditActionsAsync()
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT Action FROM AuditEntries";
-        using var reader = await command.ExecuteReaderAsync();
-        var actions = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            actions.Add(reader.GetString(0));
-        }
-        return actions;
-    }
+    private List<string> AuditActions() => server.Column<string>("SELECT Action FROM AuditEntries");
 
-    private long Scalar(string sql)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (long)command.ExecuteScalar()!;
-    }
+    private void Execute(string sql, params (string Name, object Value)[] parameters) =>
+        Assert.True(server.Sql(sql, parameters) > 0);
 
-    private void Execute(string sql, params (string Name, object Value)[] parameters)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-        Assert.True(command.ExecuteNonQuery() > 0);
-    }
-
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection($"Data Source={server.DatabaseFile};Pooling=False");
-        connection.Open();
-        return connection;
-    }
-
-    private static object Ticks(DateTimeOffset time) =>
-        new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter().ConvertToProvider(time)!;
+    private long Scalar(string sql) => (long)server.Scalar(sql)!;
 }

@@ -209,7 +209,7 @@ public sealed class MessagingTests : IAsyncLifetime
         Assert.Equal((guardian.Session!.UserId, sent.Seq), (receipt.UserId, receipt.UpToSeq));
         var audit = await guardian.VerifyAuditAsync(familyId, null);
         Assert.True(audit.Ok, audit.Failure?.ToString());
-        Assert.Contains(await AuditActionsAsync(), a => a == "message.read");
+        Assert.Contains(AuditActions(), a => a == "message.read");
     }
 
     [Fact]
@@ -218,7 +218,7 @@ public sealed class MessagingTests : IAsyncLifetime
         await guardian.SetRetentionAsync(familyId, intro.Id, 7);
         await guardian.SendAsync(familyId, intro.Id, "oud bericht");
         await guardian.SendAsync(familyId, intro.Id, "nieuw bericht");
-        Execute("UPDATE Messages SET SentAt = @old WHERE Seq = 1", ("@old", Ticks(DateTimeOffset.UtcNow.AddDays(-8))));
+        Execute("UPDATE Messages SET SentAt = @old WHERE Seq = 1", ("@old", TestDatabase.Ticks(DateTimeOffset.UtcNow.AddDays(-8))));
 
         var (history, _) = await krachtgezin.HistoryAsync(familyId, intro.Id);
         Assert.Equal("nieuw bericht", Assert.Single(history).Text);
@@ -254,35 +254,8 @@ public sealed class MessagingTests : IAsyncLifetime
     private static async Task<ReceivedMessage> NextAsync(VaultConnection connection) =>
         await connection.Messages.ReadAsync().AsTask().WaitAsync(Bound);
 
-    private async Task<List<string>> AuditActionsAsync()
-    {
-        SqliteConnection.ClearAllPools();
-        using var connection = new SqliteConnection($"Data Source={server.DatabaseFile}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT Action FROM AuditEntries";
-        using var reader = await command.ExecuteReaderAsync();
-        var actions = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            actions.Add(reader.GetString(0));
-        }
-        return actions;
-    }
+    private List<string> AuditActions() => server.Column<string>("SELECT Action FROM AuditEntries");
 
-    private void Execute(string sql, params (string Name, object Value)[] parameters)
-    {
-        using var connection = new SqliteConnection($"Data Source={server.DatabaseFile}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-        Assert.True(command.ExecuteNonQuery() > 0);
-    }
-
-    private static object Ticks(DateTimeOffset time) =>
-        new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter().ConvertToProvider(time)!;
+    private void Execute(string sql, params (string Name, object Value)[] parameters) =>
+        Assert.True(server.Sql(sql, parameters) > 0);
 }

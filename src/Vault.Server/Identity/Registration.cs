@@ -74,10 +74,6 @@ internal static class Registration
         {
             return Problems.BadRequest(ProblemTypes.InvalidInvitation, "The invitation code is invalid, expired or already used.");
         }
-        if (await users.FindByNameAsync(username) is not null)
-        {
-            return UsernameTaken(); // not committed: the invitation stays usable
-        }
         user.Role = invitation.Role;
         var required = Roles.RequiresSecondFactor(user.Role);
         var enrollment = required ? totp.Enroll(user, required: true) : null;
