@@ -30,7 +30,11 @@ public sealed record ChannelResponse(
     Guid Id, Guid FamilyId, byte[]? EncryptedMeta, DateTimeOffset CreatedAt, DateTimeOffset? ArchivedAt,
     int? RetentionDays, long LastSeq, int CurrentEpoch, bool Stale, Guid? SubjectUserId = null);
 
-public sealed record UpdateChannelRequest(int? RetentionDays);
+/// <summary>
+/// The retention must be given, as a number of days or as null (keep messages): a body without it is refused rather
+/// than read as "no retention", which would silently keep what the family asked to expire.
+/// </summary>
+public sealed record UpdateChannelRequest([property: System.Text.Json.Serialization.JsonRequired] int? RetentionDays);
 
 /// <summary>A signed envelope (Vault.Crypto.MessageEnvelope); the sending device comes from the token.</summary>
 public sealed record SendMessageRequest(Guid ClientMessageId, int Epoch, string Kind, Guid? RefClientMessageId, byte[] Envelope);

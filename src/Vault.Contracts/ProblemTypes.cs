@@ -17,6 +17,8 @@ public static class ProblemTypes
     public const string MethodNotAllowed = Prefix + "method-not-allowed";
     public const string Conflict = Prefix + "conflict";
     public const string RateLimited = Prefix + "rate-limited";
+    public const string UnsupportedMediaType = Prefix + "unsupported-media-type";
+    public const string HttpsRequired = Prefix + "https-required";
     public const string Internal = Prefix + "internal";
 
     public const string InvalidCredentials = Prefix + "invalid-credentials";
@@ -50,6 +52,7 @@ public static class ProblemTypes
         405 => MethodNotAllowed,
         409 => Conflict,
         413 => PayloadTooLarge,
+        415 => UnsupportedMediaType,
         429 => RateLimited,
         >= 500 => Internal,
         _ => Prefix + "http-" + status.ToString(System.Globalization.CultureInfo.InvariantCulture),

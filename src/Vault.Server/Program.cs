@@ -10,24 +10,23 @@ using Vault.Server.Messaging;
 using Vault.Server.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
-var options = builder.AddVaultHost();
+var (options, endpoint) = builder.AddVaultHost();
 
 builder.Services
     .AddVaultProblemDetails()
     .AddVaultData(options)
     .AddVaultStorage(options)
     .AddVaultAudit()
-    .AddVaultIdentity(options)
+    .AddVaultIdentity(options, endpoint)
     .AddVaultConsent()
     .AddVaultKeys()
-    .AddVaultMessaging(options)
-    .AddOpenApi();
+    .AddVaultMessaging(options);
 
 var app = builder.Build();
 
 app.UseVaultPipeline();
 app.MapVaultHealth();
-app.MapOpenApi();
+app.MapOpenApi("/openapi/v1.json");
 app.MapScalarApiReference();
 app.MapVaultIdentity();
 app.MapVaultKeys();

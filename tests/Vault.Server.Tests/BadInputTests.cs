@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Vault.Client;
 using Vault.Contracts;
 using Vault.Contracts.Identity;
@@ -47,17 +49,28 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public async Task Login_FiveFailures_LocksAccount()
+    public async Task Login_RepeatedFailures_SlowDownWithRetryAfterInsteadOfLocking()
     {
-        var (admin, registered, secret) = await RegisterAdmin();
-        for (var i = 0; i < 5; i++)
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var slow = new VaultServer { ConfigureTestServices = services => services.AddSingleton<TimeProvider>(clock) };
+        var admin = slow.NewClient();
+        var registered = await admin.AcceptInvitationAsync(slow.AdminInvitation, "admin", Passphrase, "laptop");
+        var secret = registered.Totp!.Secret;
+        for (var i = 0; i < 6; i++) // five free failures, then each one waits twice as long as the one before
         {
-            await Assert.ThrowsAsync<VaultApiException>(() =>
-                server.NewClient().LoginAsync("admin", "guess " + i, registered.DeviceId, admin.Session!.Device));
+            var wrong = await Assert.ThrowsAsync<VaultApiException>(() =>
+                slow.NewClient().LoginAsync("admin", "guess " + i, registered.DeviceId, admin.Session!.Device));
+            Assert.Equal(ProblemTypes.InvalidCredentials, wrong.ProblemType);
         }
-        var locked = await Assert.ThrowsAsync<VaultApiException>(() =>
-            server.NewClient().LoginAsync("admin", Passphrase, registered.DeviceId, admin.Session!.Device, VaultServer.TotpCode(secret)));
-        Assert.Equal(ProblemTypes.AccountLocked, locked.ProblemType);
+        using var http = slow.NewHttp();
+        var waiting = await Probe.TokenAsync(http, ("grant_type", "password"), ("client_id", "vault-sdk"), ("username", "admin"),
+            ("password", await AuthKeyAsync(slow, "admin", Passphrase)), ("totp_code", VaultServer.TotpCode(secret)), ("scope", "vault"));
+        await Probe.AssertProblemAsync(waiting, HttpStatusCode.TooManyRequests, ProblemTypes.RateLimited);
+        Assert.Equal("1", waiting.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        clock.Advance(TimeSpan.FromSeconds(1)); // no lock: once the wait is over, the right passphrase works
+        await admin.LoginAsync("admin", Passphrase, registered.DeviceId, admin.Session!.Device, VaultServer.TotpCode(secret));
+        Assert.NotNull(admin.Session.AccessToken);
     }
 
     [Fact]
@@ -196,7 +209,9 @@ public sealed class BadInputTests : IDisposable
         return (admin, registered, registered.Totp!.Secret);
     }
 
-    private async Task<string> AuthKeyAsync(string username, string passphrase)
+    private Task<string> AuthKeyAsync(string username, string passphrase) => AuthKeyAsync(server, username, passphrase);
+
+    private static async Task<string> AuthKeyAsync(VaultServer server, string username, string passphrase)
     {
         var kdf = await server.NewClient().PreLoginAsync(username);
         using var keys = PassphraseKeys.Derive(passphrase, kdf);

@@ -1,9 +1,11 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Vault.Client;
 using Vault.Contracts;
 
 namespace Vault.Server.Tests;
 
-/// <summary>Changing the passphrase: guarded by lockout, ends other sessions, and agrees with the client on the KDF.</summary>
+/// <summary>Changing the passphrase: guarded by the login throttle, ends other sessions, and agrees with the client on the KDF.</summary>
 public sealed class PassphraseChangeTests : IDisposable
 {
     private const string NewPassphrase = "een heel nieuw wachtwoord voor de herfst";
@@ -15,24 +17,26 @@ public sealed class PassphraseChangeTests : IDisposable
     public void Dispose() => server.Dispose();
 
     [Fact]
-    public async Task ChangePassphrase_WrongCurrentPastLockout_RefusedAsLockedAndChangesNothing()
+    public async Task ChangePassphrase_WrongCurrentRepeatedly_ThrottledAndChangesNothing()
     {
-        var guardian = await cast.AccountAsync(Roles.Guardian, "oma.jansen");
+        // The clock stands still, so the first wait (a second) cannot run out while the test goes on.
+        using var server = new VaultServer { ConfigureTestServices = s => s.AddSingleton<TimeProvider>(new FakeTimeProvider(DateTimeOffset.UtcNow)) };
+        var guardian = await new Cast(server).AccountAsync(Roles.Guardian, "oma.jansen");
         var before = Probe.State(server);
-        for (var i = 0; i < 5; i++) // the lockout threshold (IdentityModule: MaxFailedAccessAttempts)
+        for (var i = 0; i < 6; i++) // five free failures (RateLimits:FreeFailuresPerAddress), then the waits begin
         {
             var wrong = await Assert.ThrowsAsync<VaultApiException>(() => guardian.ChangePassphraseAsync("gok " + i, NewPassphrase));
             Assert.Equal(ProblemTypes.InvalidCredentials, wrong.ProblemType);
         }
 
-        // Now even the right passphrase is refused: a stolen token cannot keep guessing.
-        var locked = await Assert.ThrowsAsync<VaultApiException>(() => guardian.ChangePassphraseAsync(Cast.Passphrase, NewPassphrase));
-        Assert.Equal(400, locked.Status);
-        Assert.Equal(ProblemTypes.AccountLocked, locked.ProblemType);
+        // Now even the right passphrase waits: a stolen token cannot keep guessing.
+        var waiting = await Assert.ThrowsAsync<VaultApiException>(() => guardian.ChangePassphraseAsync(Cast.Passphrase, NewPassphrase));
+        Assert.Equal(429, waiting.Status);
+        Assert.Equal(ProblemTypes.RateLimited, waiting.ProblemType);
         Assert.Equal(before, Probe.State(server));
         var login = await Assert.ThrowsAsync<VaultApiException>(() => server.NewClient().LoginAsync("oma.jansen", Cast.Passphrase,
             guardian.Session!.DeviceId, guardian.Session.Device));
-        Assert.Equal(ProblemTypes.AccountLocked, login.ProblemType);
+        Assert.Equal(ProblemTypes.RateLimited, login.ProblemType);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OtpNet;
 using Vault.Client;
@@ -26,7 +27,22 @@ public sealed class VaultServer : WebApplicationFactory<Program>
     /// <summary>Extra configuration, e.g. ["Vault:Consent:ChildSaysFromAge"] = "14".</summary>
     public Dictionary<string, string> Settings { get; } = [];
 
-    public VaultServer() => UseKestrel(0);
+    /// <summary>On a free port of 127.0.0.1, or of every address (for the TLS rules, which concern network addresses).</summary>
+    public VaultServer(bool listenOnAllAddresses = false)
+    {
+        if (listenOnAllAddresses)
+        {
+            UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Any, 0));
+        }
+        else
+        {
+            UseKestrel(0);
+        }
+    }
+
+    /// <summary>The port the server listens on.</summary>
+    public int Port => new Uri(Started().Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+        .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First()).Port;
 
     public string AdminInvitation =>
         Started().bootstrap.ToString().Split('\n').Single(l => l.StartsWith(BootstrapOutput.Prefix, StringComparison.Ordinal))
@@ -61,10 +77,15 @@ public sealed class VaultServer : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        // Production, as deployed: WebApplicationFactory would otherwise run Development, where TLS rules relax.
+        builder.UseEnvironment(Environments.Production);
         builder.UseSetting("Vault:DataDirectory", DataDirectory);
         // Cheap Argon2id keeps the suite fast; the SDK follows whatever cost the server announces.
         builder.UseSetting("Vault:Kdf:OpsLimit", "3");
         builder.UseSetting("Vault:Kdf:MemLimitBytes", (8 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // Every test client comes from 127.0.0.1: the anonymous rate limit is tested on its own (RateLimitTests).
+        builder.UseSetting("Vault:RateLimits:AnonymousPermitsPerMinute", "1000000");
+        builder.UseSetting("Vault:RateLimits:AnonymousBurst", "1000000");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

@@ -57,7 +57,7 @@ internal static class AccountEndpoints
 
     private static async Task<IResult> ChangePassphrase(ChangePassphraseRequest request, HttpContext http,
         UserManager<VaultUser> users, VaultDbContext db, IOpenIddictTokenManager tokens, IOptions<VaultOptions> options,
-        AuditLog audit, Connections connections, CancellationToken ct)
+        LoginThrottle throttle, AuditLog audit, Connections connections, CancellationToken ct)
     {
         var principal = http.User;
         var user = await users.FindByIdAsync(principal.UserId().ToString());
@@ -69,16 +69,18 @@ internal static class AccountEndpoints
         {
             return invalid;
         }
-        // A stolen access token must not become an unlimited oracle for the current passphrase.
-        if (await users.IsLockedOutAsync(user))
+        // A stolen access token must not become an unlimited oracle for the current passphrase: the login throttle counts.
+        var client = http.Connection.RemoteIpAddress;
+        if (throttle.RetryAfter(user.UserName!, client) is { } wait)
         {
-            return Problems.BadRequest(ProblemTypes.AccountLocked, "Too many failed attempts: the account is locked for a while.");
+            return RateLimits.TooMany(wait);
         }
         if (request.CurrentAuthKey is null || !AuthKeyHasher.Verify(user.PasswordHash, Convert.ToBase64String(request.CurrentAuthKey)))
         {
-            await users.AccessFailedAsync(user);
+            throttle.Failed(user.UserName!, client);
             return Problems.BadRequest(ProblemTypes.InvalidCredentials, "The current passphrase is wrong.");
         }
+        throttle.Succeeded(user.UserName!, client);
         await audit.AppendAsync(AuditEvent.For(Actor.From(http), AuditActions.PassphraseChanged, null, "account/passphrase"), ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         user.PasswordHash = AuthKeyHasher.Hash(request.NewAuthKey);
@@ -86,7 +88,6 @@ internal static class AccountEndpoints
         user.KdfOpsLimit = request.NewOpsLimit; // exactly what the client derived with: login re-derives the same keys
         user.KdfMemLimitBytes = request.NewMemLimitBytes;
         user.KeyBundle = request.NewKeyBundle;
-        user.AccessFailedCount = 0;
         await users.UpdateSecurityStampAsync(user); // also saves the changes above
         // Whoever else held a session (perhaps with the old passphrase) is signed out; this session carries on.
         await Sessions.RevokeAllExceptAsync(tokens, user.Id, principal.GetAuthorizationId(), ct);

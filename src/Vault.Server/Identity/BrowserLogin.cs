@@ -50,10 +50,15 @@ internal static class BrowserLogin
         });
 
     private static async Task<IResult> Login(LoginRequest request, HttpContext http, UserManager<VaultUser> users,
-        TotpVerifier totp, AuditLog audit, CancellationToken ct)
+        TotpVerifier totp, LoginThrottle throttle, AuditLog audit, CancellationToken ct)
     {
-        var check = await Credentials.CheckAsync(users, totp, request.Username, request.AuthKey, request.TotpCode, ct);
+        var check = await Credentials.CheckAsync(users, totp, throttle, http.Connection.RemoteIpAddress, request.Username,
+            request.AuthKey, request.TotpCode, ct);
         await TokenEndpoint.AuditAsync(audit, http, check.User, null, "browser/" + check.Outcome, ct);
+        if (check.RetryAfter is { } wait)
+        {
+            return RateLimits.TooMany(wait);
+        }
         if (check is not { Ok: true, User: { } user })
         {
             return Problems.BadRequest(check.ProblemType!, check.Title);
@@ -75,8 +80,8 @@ internal static class BrowserLogin
         }
         var login = await http.AuthenticateAsync(Scheme);
         var user = login.Succeeded ? await users.FindByIdAsync(login.Principal.GetClaim(Claims.Subject) ?? "") : null;
-        // A passphrase change (new security stamp) or a lockout since the login voids the cookie.
-        if (user is null || user.SecurityStamp != login.Principal!.GetClaim("stamp") || await users.IsLockedOutAsync(user))
+        // A passphrase change (new security stamp) since the login voids the cookie.
+        if (user is null || user.SecurityStamp != login.Principal!.GetClaim("stamp"))
         {
             return Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
             {

@@ -1,36 +1,35 @@
+using System.Net;
 using Microsoft.AspNetCore.Identity;
 using Vault.Contracts;
 
 namespace Vault.Server.Identity;
 
 /// <summary>
-/// The one credential check behind every way to log in (password grant, browser login): account, lockout,
-/// authentication key, then the second factor where the account has one. Failures count towards the lockout.
+/// The one credential check behind every way to log in (password grant, browser login): the throttle first (keyed by
+/// the name as typed, before the account is looked up, so unknown and known names are treated alike), then account,
+/// authentication key and the second factor where the account has one. Every failure counts towards the throttle.
 /// </summary>
 internal static class Credentials
 {
-    /// <summary>Ok, or why not: a problem type, a title and a short outcome word for the audit log.</summary>
-    public sealed record Result(VaultUser? User, string? ProblemType, string Title, string Outcome)
+    /// <summary>Ok, or why not: a problem type, a title, a short outcome word for the audit log, and how long to wait.</summary>
+    public sealed record Result(VaultUser? User, string? ProblemType, string Title, string Outcome, TimeSpan? RetryAfter = null)
     {
         public bool Ok => ProblemType is null;
     }
 
-    public static async Task<Result> CheckAsync(UserManager<VaultUser> users, TotpVerifier totp, string? username,
-        string? authKeyBase64, string? totpCode, CancellationToken ct)
+    public static async Task<Result> CheckAsync(UserManager<VaultUser> users, TotpVerifier totp, LoginThrottle throttle,
+        IPAddress? client, string? username, string? authKeyBase64, string? totpCode, CancellationToken ct)
     {
-        var user = await users.FindByNameAsync(PreLogin.Normalize(username ?? ""));
-        if (user is null)
+        var name = PreLogin.Normalize(username ?? "");
+        if (throttle.RetryAfter(name, client) is { } wait)
         {
-            return WrongCredentials(null, "unknown-account");
+            return new(null, ProblemTypes.RateLimited, "Too many failed attempts for this name: try again later.", "throttled", wait);
         }
-        if (await users.IsLockedOutAsync(user))
+        var user = await users.FindByNameAsync(name);
+        if (user is null || !AuthKeyHasher.Verify(user.PasswordHash, authKeyBase64))
         {
-            return new(user, ProblemTypes.AccountLocked, "Too many failed attempts: the account is locked for a while.", "locked");
-        }
-        if (!AuthKeyHasher.Verify(user.PasswordHash, authKeyBase64))
-        {
-            await users.AccessFailedAsync(user);
-            return WrongCredentials(user, "wrong-credentials");
+            throttle.Failed(name, client);
+            return new(user, ProblemTypes.InvalidCredentials, "The username or passphrase is wrong.", user is null ? "unknown-account" : "wrong-credentials");
         }
         if (Roles.RequiresSecondFactor(user.Role) || user.TotpEnabled)
         {
@@ -40,15 +39,12 @@ internal static class Credentials
             }
             if (!await totp.VerifyAsync(user, totpCode, ct))
             {
-                await users.AccessFailedAsync(user);
+                throttle.Failed(name, client);
                 return new(user, ProblemTypes.InvalidSecondFactor, "The TOTP code is wrong, expired or already used.",
                     "second-factor-wrong");
             }
         }
-        await users.ResetAccessFailedCountAsync(user);
+        throttle.Succeeded(name, client);
         return new(user, null, "", "ok");
     }
-
-    private static Result WrongCredentials(VaultUser? user, string outcome) =>
-        new(user, ProblemTypes.InvalidCredentials, "The username or passphrase is wrong.", outcome);
 }

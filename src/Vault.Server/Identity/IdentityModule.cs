@@ -18,21 +18,31 @@ namespace Vault.Server.Identity;
 /// <summary>Accounts (ASP.NET Core Identity), tokens (OpenIddict), invitations and the second factor.</summary>
 public static class IdentityModule
 {
-    public static IServiceCollection AddVaultIdentity(this IServiceCollection services, VaultOptions options)
+    public static IServiceCollection AddVaultIdentity(this IServiceCollection services, VaultOptions options, PublicEndpoint endpoint)
     {
-        var secrets = new ServerSecrets(options.FullDataDirectory);
+        var kek = KeyEncryptionKey.Load(options);
+        if (kek is null && !endpoint.PlainHttp)
+        {
+            throw new InvalidOperationException($"A server on {endpoint.Url} needs a key-encryption key for its keys at rest: {KeyEncryptionKey.GenerateHint}.");
+        }
+        var secrets = new ServerSecrets(options.FullDataDirectory, kek);
         services.AddSingleton(secrets);
-        services.AddDataProtection()
-            .SetApplicationName("Vault")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(secrets.KeysDirectory, "data-protection")));
+        var protectionKeys = Path.Combine(secrets.KeysDirectory, "data-protection");
+        var protection = services.AddDataProtection().SetApplicationName("Vault").PersistKeysToFileSystem(new DirectoryInfo(protectionKeys));
+        if (kek is not null)
+        {
+            services.AddSingleton(kek);
+            SealedDataProtection.SealExisting(protectionKeys, kek);
+            protection.AddKeyManagementOptions(keys => keys.XmlEncryptor = new SealedXmlEncryptor(kek));
+        }
+        services.AddSingleton<LoginThrottle>();
         services.AddSingleton<IPasswordHasher<VaultUser>, AuthKeyHasher>();
         services.AddIdentityCore<VaultUser>(identity =>
             {
                 identity.User.RequireUniqueEmail = false;
                 identity.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyz0123456789._@-";
-                identity.Lockout.AllowedForNewUsers = true;
-                identity.Lockout.MaxFailedAccessAttempts = 5;
-                identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                // No hard lockout (anyone could lock anyone out): LoginThrottle slows failed logins down instead.
+                identity.Lockout.AllowedForNewUsers = false;
             })
             .AddRoles<IdentityRole<Guid>>()
             .AddEntityFrameworkStores<VaultDbContext>();
@@ -43,6 +53,8 @@ public static class IdentityModule
             .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<VaultDbContext>().ReplaceDefaultEntities<Guid>())
             .AddServer(server =>
             {
+                // The issuer, and the base of every URL in the discovery document, from configuration, never from Host.
+                server.SetIssuer(endpoint.Url).UsePublicEndpointUris(endpoint);
                 server.SetTokenEndpointUris(VaultOAuth.TokenPath.TrimStart('/'))
                     .SetAuthorizationEndpointUris(VaultOAuth.AuthorizePath.TrimStart('/'));
                 server.AllowPasswordFlow().AllowRefreshTokenFlow().AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
@@ -51,7 +63,7 @@ public static class IdentityModule
                     .SetRefreshTokenLifetime(TimeSpan.FromDays(options.Tokens.RefreshTokenDays));
                 server.AddSigningKey(secrets.SigningKey).AddEncryptionKey(secrets.EncryptionKey);
                 var aspNetCore = server.UseAspNetCore().EnableTokenEndpointPassthrough().EnableAuthorizationEndpointPassthrough();
-                if (options.AllowInsecureHttp)
+                if (endpoint.PlainHttp) // loopback or Development only (PublicEndpoint refuses anything else)
                 {
                     aspNetCore.DisableTransportSecurityRequirement();
                 }
@@ -59,6 +71,12 @@ public static class IdentityModule
                 server.AddEventHandler<OpenIddictServerEvents.ApplyTokenResponseContext>(handler =>
                     handler.UseInlineHandler(TokenErrors.AddProblemFields).SetOrder(
                         OpenIddictServerAspNetCoreHandlers.ProcessJsonResponse<OpenIddictServerEvents.ApplyTokenResponseContext>.Descriptor.Order - 1_000));
+                server.AddEventHandler<OpenIddictServerEvents.ApplyConfigurationResponseContext>(handler =>
+                    handler.UseInlineHandler(TokenErrors.AddProblemFields).SetOrder(
+                        OpenIddictServerAspNetCoreHandlers.ProcessJsonResponse<OpenIddictServerEvents.ApplyConfigurationResponseContext>.Descriptor.Order - 1_000));
+                server.AddEventHandler<OpenIddictServerEvents.ApplyJsonWebKeySetResponseContext>(handler =>
+                    handler.UseInlineHandler(TokenErrors.AddProblemFields).SetOrder(
+                        OpenIddictServerAspNetCoreHandlers.ProcessJsonResponse<OpenIddictServerEvents.ApplyJsonWebKeySetResponseContext>.Descriptor.Order - 1_000));
                 server.AddEventHandler<OpenIddictServerEvents.ApplyAuthorizationResponseContext>(handler =>
                     handler.UseInlineHandler(TokenErrors.RenderLocalAuthorizationError)
                         .SetOrder(OpenIddictServerHandlers.Authentication.AttachRedirectUri.Descriptor.Order + 500));
@@ -68,7 +86,9 @@ public static class IdentityModule
             .AddValidation(validation =>
             {
                 validation.UseLocalServer();
-                validation.UseAspNetCore();
+                // Tokens only in the Authorization header: a token in a URL ends up in logs and browser history, and a
+                // body form would be read for every request. The hub's WebSocket is the one exception (HubToken).
+                validation.UseAspNetCore().DisableAccessTokenExtractionFromQueryString().DisableAccessTokenExtractionFromBodyForm();
                 // One lookup per request buys immediate sign-out: a revoked token (passphrase change) stops at once.
                 validation.EnableTokenEntryValidation();
                 validation.AddEventHandler<OpenIddictValidationEvents.ProcessAuthenticationContext>(handler =>

@@ -1,11 +1,14 @@
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.Tokens;
+using Vault.Server.Infrastructure;
 
 namespace Vault.Server.Identity;
 
 /// <summary>
 /// The server's own keys, created on first start and kept in the data directory (mode 0600): the OpenIddict
-/// signing and encryption keys, and the secret that makes fake pre-login salts stable per username, and the audit log's signing key.
+/// signing and encryption keys, the secret that makes fake pre-login salts stable per username, and the audit log's
+/// signing key. With a key-encryption key each file is sealed under it (and a plain file from before is sealed at
+/// the next start); without one (the embedded default) they are plain, and the server says so at start.
 /// </summary>
 public sealed class ServerSecrets
 {
@@ -17,8 +20,11 @@ public sealed class ServerSecrets
     public Sodium.KeyPair AuditSigningKey { get; }
     public string KeysDirectory { get; }
 
-    public ServerSecrets(string dataDirectory)
+    private readonly KeyEncryptionKey? kek;
+
+    public ServerSecrets(string dataDirectory, KeyEncryptionKey? kek)
     {
+        this.kek = kek;
         KeysDirectory = Path.Combine(dataDirectory, "keys");
         Directory.CreateDirectory(KeysDirectory);
         if (!OperatingSystem.IsWindows())
@@ -50,9 +56,25 @@ public sealed class ServerSecrets
         var path = Path.Combine(KeysDirectory, file);
         if (File.Exists(path))
         {
-            return File.ReadAllBytes(path);
+            var stored = File.ReadAllBytes(path);
+            if (KeyEncryptionKey.IsSealed(stored))
+            {
+                return kek?.Open(stored, file) ?? throw new InvalidOperationException(
+                    $"{path} is sealed under a key-encryption key, and none is configured: set Vault:KeyEncryptionKeyFile.");
+            }
+            if (kek is not null)
+            {
+                Write(path, kek.Seal(stored, file), overwrite: true); // sealed from now on
+            }
+            return stored;
         }
         var bytes = create();
+        Write(path, kek?.Seal(bytes, file) ?? bytes, overwrite: false);
+        return bytes;
+    }
+
+    private static void Write(string path, byte[] bytes, bool overwrite)
+    {
         var temp = path + ".tmp";
         var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -62,8 +84,8 @@ public sealed class ServerSecrets
         using (var stream = new FileStream(temp, fileOptions))
         {
             stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
         }
-        File.Move(temp, path, overwrite: false);
-        return bytes;
+        File.Move(temp, path, overwrite);
     }
 }

@@ -27,7 +27,7 @@ internal static class TokenEndpoint
         app.MapPost(VaultOAuth.TokenPath, Exchange).ExcludeFromDescription().AllowAnonymous();
 
     private static async Task<IResult> Exchange(HttpContext http, UserManager<VaultUser> users, TotpVerifier totp,
-        VaultDbContext db, AuditLog audit, CancellationToken ct)
+        LoginThrottle throttle, VaultDbContext db, AuditLog audit, CancellationToken ct)
     {
         var request = http.GetOpenIddictServerRequest();
         if (request is null)
@@ -36,7 +36,7 @@ internal static class TokenEndpoint
         }
         if (request.IsPasswordGrantType())
         {
-            var (result, user, device, outcome) = await PasswordGrant(request, users, totp, db, ct);
+            var (result, user, device, outcome) = await PasswordGrant(request, http, users, totp, throttle, db, ct);
             await AuditAsync(audit, http, user, device, "password/" + outcome, ct);
             return result;
         }
@@ -50,11 +50,15 @@ internal static class TokenEndpoint
         return TokenErrors.Reject(Errors.UnsupportedGrantType, ProblemTypes.UnsupportedGrant, "This grant type is not supported.");
     }
 
-    private static async Task<Outcome> PasswordGrant(OpenIddictRequest request, UserManager<VaultUser> users,
-        TotpVerifier totp, VaultDbContext db, CancellationToken ct)
+    private static async Task<Outcome> PasswordGrant(OpenIddictRequest request, HttpContext http, UserManager<VaultUser> users,
+        TotpVerifier totp, LoginThrottle throttle, VaultDbContext db, CancellationToken ct)
     {
-        var check = await Credentials.CheckAsync(users, totp, request.Username, request.Password,
-            (string?)request.GetParameter(VaultOAuth.TotpParameter), ct);
+        var check = await Credentials.CheckAsync(users, totp, throttle, http.Connection.RemoteIpAddress, request.Username,
+            request.Password, (string?)request.GetParameter(VaultOAuth.TotpParameter), ct);
+        if (check.RetryAfter is { } wait)
+        {
+            return new(RateLimits.TooMany(wait), null, null, check.Outcome);
+        }
         if (check is not { Ok: true, User: { } user })
         {
             return new(TokenErrors.Reject(Errors.InvalidGrant, check.ProblemType!, check.Title), check.User, null, check.Outcome);
@@ -80,7 +84,7 @@ internal static class TokenEndpoint
         var result = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         var principal = result.Principal;
         var user = principal is null ? null : await users.FindByIdAsync(principal.UserId().ToString());
-        if (principal is null || user is null || await users.IsLockedOutAsync(user))
+        if (principal is null || user is null)
         {
             return new(TokenErrors.Reject(Errors.InvalidGrant, ProblemTypes.InvalidCredentials, "The grant is no longer valid."),
                 user, null, "invalid-token");

@@ -29,10 +29,11 @@ internal static class TokenErrors
             [OpenIddictServerAspNetCoreConstants.Properties.ErrorUri] = problemType,
         }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
 
-    public static ValueTask AddProblemFields(OpenIddictServerEvents.ApplyTokenResponseContext context)
+    /// <summary>For the token, discovery and key-set endpoints alike: any JSON error OpenIddict writes.</summary>
+    public static ValueTask AddProblemFields(OpenIddictServerEvents.BaseContext context)
     {
-        var response = context.Response;
-        if (string.IsNullOrEmpty(response.Error))
+        var response = context.Transaction.Response;
+        if (response is null || string.IsNullOrEmpty(response.Error))
         {
             return ValueTask.CompletedTask;
         }

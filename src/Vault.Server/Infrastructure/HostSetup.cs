@@ -1,19 +1,23 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HostFiltering;
 using Vault.Server.Identity;
+using Vault.Server.Messaging;
 
 namespace Vault.Server.Infrastructure;
 
-/// <summary>Host-wide plumbing: options, limits, forwarded headers, error pages, health endpoints.</summary>
+/// <summary>Host-wide plumbing: options, the public face, limits, error pages, health endpoints.</summary>
 public static class HostSetup
 {
-    public static VaultOptions AddVaultHost(this WebApplicationBuilder builder)
+    public static (VaultOptions Options, PublicEndpoint Endpoint) AddVaultHost(this WebApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection(VaultOptions.Section);
         builder.Services.Configure<VaultOptions>(section);
         var options = section.Get<VaultOptions>() ?? new VaultOptions();
+        DataDirectory.Secure(options.FullDataDirectory); // first: everything created later is private
+        var endpoint = PublicEndpoint.Resolve(options, builder.Configuration, builder.Environment);
+        builder.Services.AddSingleton(endpoint);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -21,13 +25,25 @@ public static class HostSetup
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             kestrel.AddServerHeader = false;
         });
-        builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
-            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+        builder.Services.Configure<ForwardedHeadersOptions>(endpoint.ConfigureForwardedHeaders);
+        builder.Services.Configure<HostFilteringOptions>(hosts => endpoint.ConfigureHostFiltering(hosts, builder.Configuration));
+        // Host filtering runs inside the pipeline below (so a refusal is a problem like any other), not first.
+        foreach (var filter in builder.Services.Where(d => d.ServiceType == typeof(IStartupFilter)
+                     && d.ImplementationType?.Name == "HostFilteringStartupFilter").ToList())
+        {
+            builder.Services.Remove(filter);
+        }
+        builder.Services.AddVaultRateLimits(options);
+        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Servers = [new Microsoft.OpenApi.OpenApiServer { Url = endpoint.Url.ToString() }];
+            return Task.CompletedTask;
+        }));
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.UnmappedMemberHandling =
             System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip);
         builder.Services.TryAddTimeProvider();
         builder.Services.AddSingleton(new BootstrapOutput(Console.Out));
-        return options;
+        return (options, endpoint);
     }
 
     private static void TryAddTimeProvider(this IServiceCollection services)
@@ -38,12 +54,25 @@ public static class HostSetup
         }
     }
 
+    /// <summary>
+    /// In this order: who the client is (trusted proxies only), logging, headers on every answer, problems for every
+    /// error, then the refusals that need no account (TLS, host, rate, unreadable body), and only then authentication.
+    /// </summary>
     public static WebApplication UseVaultPipeline(this WebApplication app)
     {
-        app.UseForwardedHeaders();
+        if (app.Services.GetRequiredService<PublicEndpoint>().HasTrustedProxies)
+        {
+            app.UseForwardedHeaders(); // with no proxy configured it would believe anyone's X-Forwarded-*
+        }
         app.UseVaultRequestLogging();
+        app.UseVaultSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        PublicEndpoint.UseTransportSecurity(app, app.Environment);
+        app.UseHostFiltering();
+        app.UseRateLimiter();
+        app.UseVaultRequestParsing();
+        app.UseHubAccessTokenFromQuery();
         app.UseAuthentication();
         app.UseAuthorization();
         return app;

@@ -7,9 +7,10 @@ namespace Vault.Server.Infrastructure;
 
 /// <summary>
 /// Every error leaves as RFC 9457 ProblemDetails with a stable type URI. Exceptions become a bare 500 (or 400
-/// for unreadable requests) without their message: details go to the log, never to the client.
+/// for unreadable requests) without their message: the exception, its stack and the trace id go to the log, never to
+/// the client.
 /// </summary>
-public static class Problems
+public static partial class Problems
 {
     public static IServiceCollection AddVaultProblemDetails(this IServiceCollection services)
     {
@@ -50,8 +51,24 @@ public static class Problems
     public static ProblemHttpResult Validation(string detail) =>
         BadRequest(ProblemTypes.Validation, "The request is not valid.", detail);
 
-    /// <summary>Malformed JSON and oversize bodies are the client's fault: 400/413, not 500.</summary>
-    private sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+    /// <summary>Writes a problem from middleware that answers before any endpoint runs.</summary>
+    public static async Task WriteAsync(HttpContext http, int status, string type, string title, string? detail = null)
+    {
+        http.Response.StatusCode = status;
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new ProblemDetails { Status = status, Type = type, Title = title, Detail = detail },
+        });
+    }
+
+    /// <summary>
+    /// The last resort. A request the client got wrong (unreadable or oversize body) is a 4xx; anything else is a bug:
+    /// a bare 500 whose trace id is in the log beside the exception and its stack, which ASP.NET Core does not log
+    /// itself once a handler has handled it.
+    /// </summary>
+    private sealed partial class BadRequestExceptionHandler(IProblemDetailsService problems, ILogger<BadRequestExceptionHandler> logger)
+        : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
         {
@@ -59,8 +76,17 @@ public static class Problems
             {
                 BadHttpRequestException bad => bad.StatusCode,
                 System.Text.Json.JsonException => StatusCodes.Status400BadRequest,
+                OperationCanceledException when http.RequestAborted.IsCancellationRequested => StatusCodes.Status400BadRequest,
                 _ => StatusCodes.Status500InternalServerError,
             };
+            if (status >= 500)
+            {
+                LogUnhandled(logger, http.Request.Method, http.Request.Path.Value ?? "/", http.TraceIdentifier, exception);
+            }
+            else
+            {
+                LogClientError(logger, status, http.TraceIdentifier);
+            }
             http.Response.StatusCode = status;
             return await problems.TryWriteAsync(new ProblemDetailsContext
             {
@@ -78,6 +104,13 @@ public static class Problems
                 },
             });
         }
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception in {Method} {Path}; answered 500 with trace id {TraceId}.")]
+        private static partial void LogUnhandled(ILogger logger, string method, string path, string traceId, Exception exception);
+
+        // Deliberately without the exception: its message may quote the request.
+        [LoggerMessage(Level = LogLevel.Information, Message = "Unreadable request answered {Status} ({TraceId}).")]
+        private static partial void LogClientError(ILogger logger, int status, string traceId);
     }
 }
 

@@ -9,10 +9,26 @@ public sealed class VaultOptions
     public string DataDirectory { get; set; } = "data";
 
     /// <summary>
-    /// Plain http is only acceptable on loopback (the embedded default) or behind a TLS-terminating proxy that
-    /// sets X-Forwarded-Proto. Set false for any other deployment.
+    /// The URL clients use to reach this server: the OpenID Connect issuer and the base of every URL the server
+    /// names (discovery, OpenAPI). Never taken from a request's Host header. Required outside loopback; an http URL
+    /// is accepted only for loopback (the embedded default) or in Development.
     /// </summary>
-    public bool AllowInsecureHttp { get; set; }
+    public string? PublicUrl { get; set; }
+
+    /// <summary>
+    /// Addresses (e.g. "10.0.0.2") or networks (e.g. "172.28.0.0/24") of the TLS-terminating reverse proxies whose
+    /// X-Forwarded-For and X-Forwarded-Proto are believed. Empty: no forwarded header is believed, from anyone.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
+    /// <summary>
+    /// A base64 key of 32 random bytes that encrypts the server's private keys and the data-protection keys at rest.
+    /// Prefer <see cref="KeyEncryptionKeyFile"/> (a secret file outside the data directory) over an environment variable.
+    /// </summary>
+    public string? KeyEncryptionKey { get; set; }
+
+    /// <summary>Path of a file holding <see cref="KeyEncryptionKey"/> (as compose passes a secret).</summary>
+    public string? KeyEncryptionKeyFile { get; set; }
 
     /// <summary>Overrides the SQLite file under <see cref="DataDirectory"/> when set.</summary>
     public string? ConnectionString { get; set; }
@@ -24,6 +40,7 @@ public sealed class VaultOptions
     public ConsentPolicy Consent { get; set; } = new();
     public MessagingPolicy Messaging { get; set; } = new();
     public WebClientPolicy WebClient { get; set; } = new();
+    public RateLimitPolicy RateLimits { get; set; } = new();
 
     public string FullDataDirectory => Path.GetFullPath(DataDirectory);
 
@@ -67,6 +84,22 @@ public sealed class VaultOptions
         public int MaxEnvelopeBytes { get; set; } = Contracts.Messaging.MessageLimits.MaxEnvelopeBytes;
         public int MaxRetentionDays { get; set; } = 3650;
         public int HistoryPageSize { get; set; } = 200;
+    }
+
+    /// <summary>
+    /// Requests without an access token, per client address (token bucket): enough for a gemeente office behind one
+    /// NAT to log in at nine, too few to guess passphrases or flood the anonymous endpoints. Failed logins per
+    /// username slow down on their own (see LoginThrottle).
+    /// </summary>
+    public sealed class RateLimitPolicy
+    {
+        public int AnonymousPermitsPerMinute { get; set; } = 120;
+        public int AnonymousBurst { get; set; } = 60;
+
+        /// <summary>Failed logins for one username from one address before delays begin, and from all addresses.</summary>
+        public int FreeFailuresPerAddress { get; set; } = 5;
+        public int FreeFailuresPerUsername { get; set; } = 20;
+        public int MaxDelaySeconds { get; set; } = 900;
     }
 
     /// <summary>The browser client "vault-web" (authorization code + PKCE): registered only when it has redirect URIs.</summary>
