@@ -17,7 +17,7 @@ namespace Vault.Server.Messaging;
 /// does not try. A retried client message id returns the stored message instead of a duplicate.
 /// </summary>
 public sealed class MessageService(VaultDbContext db, FamilyAccess access, AuditLog audit, Delivery delivery,
-    IOptions<VaultOptions> options, TimeProvider clock)
+    IOptions<VaultOptions> options, TimeProvider clock, ISendCommitHook hook)
 {
     public async Task<(MessageDelivery? Message, Problem? Problem)> SendAsync(Actor actor, Guid familyId, Guid channelId,
         SendMessageRequest? request, CancellationToken ct)
@@ -57,6 +57,7 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
 
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.MessageSent, familyId, $"{scope}/messages/{request!.ClientMessageId}",
             check.Purpose), ct);
+        await hook.BeforeCommitAsync(familyId, channelId, request.ClientMessageId, ct);
         var (message, changed) = await StoreAsync(actor, familyId, channelId, request, ct);
         if (changed is not null)
         {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Vault.Contracts.Messaging;
 using Vault.Server.Infrastructure;
 
@@ -15,6 +16,7 @@ public static class MessagingModule
         });
         services.AddSingleton<Connections>();
         services.AddScoped<AccessNotifier>().AddScoped<Delivery>().AddScoped<MessageService>();
+        services.TryAddSingleton<ISendCommitHook, NoSendCommitHook>();
         services.AddSingleton<RetentionSweeper>().AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
         return services;
     }

@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Vault.Client;
+using Vault.Contracts;
+using Vault.Contracts.Messaging;
+using Vault.Server.Audit;
+using Vault.Server.Data;
+using Vault.Server.Messaging;
+
+namespace Vault.Server.Tests;
+
+/// <summary>
+/// Real-time delivery is audited first and sent second (fail closed): a delivery the log cannot record is not made,
+/// and whatever reaches a device's socket is already in the log. Observed where it happens: the database the audit
+/// log commits to, and the hub's own send to the device groups.
+/// </summary>
+public sealed class DeliveryOrderTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30); // a failure bound, never a wait
+    private readonly FailingDeliveryAudit failing = new();
+    private readonly ConcurrentQueue<HubSend> sends = new();
+    private readonly VaultServer server;
+    private readonly Cast cast;
+    private readonly List<VaultConnection> connections = [];
+    private Guid familyId;
+    private VaultClient coordinator = null!, guardian = null!;
+    private ChannelResponse intro = null!, other = null!;
+
+    public DeliveryOrderTests()
+    {
+        server = new VaultServer
+        {
+            ConfigureTestServices = services =>
+            {
+                services.ConfigureDbContext<VaultDbContext>(db => db.AddInterceptors(failing));
+                services.AddSingleton<HubLifetimeManager<VaultHub>>(sp => new ObservedLifetimeManager(
+                    sp.GetRequiredService<ILogger<DefaultHubLifetimeManager<VaultHub>>>(), Observe));
+            },
+        };
+        cast = new Cast(server);
+    }
+
+    public async Task InitializeAsync()
+    {
+        (familyId, coordinator, guardian) = await cast.FamilyAsync();
+        intro = await Cast.IntroChannelAsync(guardian, familyId, coordinator);
+        other = await guardian.CreateChannelAsync(familyId, "planning",
+            [new ChannelMember(coordinator.Session!.UserId, Permissions.Write, "afspraken plannen")]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var connection in connections)
+        {
+            await connection.DisposeAsync();
+        }
+        server.Dispose();
+    }
+
+    [Fact]
+    public async Task Deliver_ReachesTheHub_OnlyAfterItsAuditEntryIsCommitted()
+    {
+        var live = await ConnectAsync(coordinator);
+        var sent = await guardian.SendAsync(familyId, intro.Id, "eerst in het logboek");
+        Assert.Equal("eerst in het logboek", (await live.Messages.ReadAsync().AsTask().WaitAsync(Bound)).Text);
+
+        var send = Assert.Single(sends, s => s.ChannelId == intro.Id && s.Seq == sent.Seq);
+        Assert.Equal(1, send.Devices); // the coordinator's one connected device
+        Assert.Equal(send.Devices, send.AuditedBefore);
+    }
+
+    [Fact]
+    public async Task Deliver_AuditAppendFails_NothingSentAndMessageStaysInHistory()
+    {
+        var live = await ConnectAsync(coordinator);
+        failing.Armed = true;
+        var unaudited = await guardian.SendAsync(familyId, intro.Id, "niet te bezorgen zonder logboek");
+        failing.Armed = false;
+        Assert.True(failing.Fired);
+
+        // Sent later on another channel (no gap to fill): it must be the first thing the reader sees.
+        await guardian.SendAsync(familyId, other.Id, "wel bezorgd");
+        Assert.Equal((other.Id, "wel bezorgd"), await NextAsync(live));
+        Assert.DoesNotContain(sends, s => s.ChannelId == intro.Id);
+        // Stored either way: the reader catches up from history, and that read is audited.
+        var (history, _) = await coordinator.HistoryAsync(familyId, intro.Id);
+        Assert.Equal(unaudited.ClientMessageId, Assert.Single(history).ClientMessageId);
+    }
+
+    private static async Task<(Guid, string?)> NextAsync(VaultConnection connection)
+    {
+        var message = await connection.Messages.ReadAsync().AsTask().WaitAsync(Bound);
+        return (message.ChannelId, message.Text);
+    }
+
+    private async Task<VaultConnection> ConnectAsync(VaultClient client)
+    {
+        var connection = new VaultConnection(client);
+        connections.Add(connection);
+        await connection.StartAsync();
+        return connection;
+    }
+
+    /// <summary>At the moment the hub sends a message to device groups: how many of its deliveries the log holds.</summary>
+    private void Observe(IReadOnlyList<string> groups, MessageDelivery message)
+    {
+        var audited = (long)server.Scalar("SELECT COUNT(*) FROM AuditEntries WHERE Action = @action AND Resource = @resource",
+            ("@action", AuditActions.MessageDelivered), ("@resource", $"{ConsentScopes.Channel(message.ChannelId)}/messages/{message.Seq}"))!;
+        sends.Enqueue(new HubSend(message.ChannelId, message.Seq, groups.Count, audited));
+    }
+
+    private sealed record HubSend(Guid ChannelId, long Seq, int Devices, long AuditedBefore);
+
+    /// <summary>The hub's real lifetime manager, reporting each message it sends to groups before sending it.</summary>
+    private sealed class ObservedLifetimeManager(ILogger<DefaultHubLifetimeManager<VaultHub>> logger,
+        Action<IReadOnlyList<string>, MessageDelivery> observe) : DefaultHubLifetimeManager<VaultHub>(logger)
+    {
+        public override Task SendGroupsAsync(IReadOnlyList<string> groupNames, string methodName, object?[] args,
+            CancellationToken cancellationToken = default)
+        {
+            if (methodName == nameof(IVaultHubClient.Message) && args is [MessageDelivery message])
+            {
+                observe(groupNames, message);
+            }
+            return base.SendGroupsAsync(groupNames, methodName, args, cancellationToken);
+        }
+    }
+
+    /// <summary>An audit store that, while armed, refuses to commit any batch holding a delivery entry.</summary>
+    private sealed class FailingDeliveryAudit : SaveChangesInterceptor
+    {
+        private int fired;
+        private volatile bool armed;
+
+        public bool Armed { get => armed; set => armed = value; }
+
+        public bool Fired => Volatile.Read(ref fired) > 0;
+
+        public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
+            CancellationToken cancellationToken = default)
+        {
+            if (Armed && eventData.Context!.ChangeTracker.Entries<AuditEntry>()
+                    .Any(e => e.State == EntityState.Added && e.Entity.Action == AuditActions.MessageDelivered))
+            {
+                Interlocked.Increment(ref fired);
+                throw new DbUpdateException("The audit store is down (test).");
+            }
+            return base.SavingChangesAsync(eventData, result, cancellationToken);
+        }
+    }
+}
