@@ -108,6 +108,11 @@ public sealed class RecoveredDeviceHistoryTests : IAsyncLifetime
         Assert.Contains($"{ConsentScopes.Channel(intro)}/keyring/1|meelezen", audited);
         Assert.Contains($"{ConsentScopes.Channel(intro)}/keyring/2|meelezen", audited);
         Assert.Contains($"{ConsentScopes.Documents("plan")}/keyring/1|plan lezen", audited);
+        // Handing out the identity wraps was audited as a read of each key ring, with the grant's purpose.
+        var read = server.Column<string>("SELECT Resource || '|' || Purpose FROM AuditEntries WHERE Action = 'keyring.read' "
+            + "AND ActorDeviceId = @d", ("@d", phone.Session.DeviceId.ToString().ToUpperInvariant()));
+        Assert.Contains($"{ConsentScopes.Channel(intro)}/keyring|meelezen", read);
+        Assert.Contains($"{ConsentScopes.Documents("plan")}/keyring|plan lezen", read);
         var stored = (long)server.Scalar("SELECT COUNT(*) FROM KeyWraps WHERE RecipientDeviceId = @d",
             ("@d", phone.Session.DeviceId.ToString().ToUpperInvariant()))!;
         Assert.Equal(stored, audited.Count);
@@ -125,6 +130,39 @@ public sealed class RecoveredDeviceHistoryTests : IAsyncLifetime
         Assert.Equal((403, ProblemTypes.NoConsent), await SelfWrapAsync(grandpa, scope, 1, KeyWrap.NewEpochKey()));
         Assert.Equal("Voor de grant", (await guardian.HistoryAsync(familyId, later)).Messages.Single().Text);
         Assert.False((await grandpa.HistoryAsync(familyId, later)).Messages.Single().Authentic);
+    }
+
+    [Fact]
+    public async Task Wrap_ReaderForAnotherOfItsOwnDevices_RefusedNoConsent()
+    {
+        var phone = server.NewClient();
+        await phone.RecoverOnNewDeviceAsync("opa.de.vries", Cast.Passphrase, "phone");
+        var scope = ConsentScopes.Channel(intro);
+        server.Sql("DELETE FROM KeyWraps WHERE RecipientDeviceId = @d", ("@d", phone.Session!.DeviceId.ToString().ToUpperInvariant()));
+
+        // Only the device itself may add its wrap as a reader: wrapping for any other device is managing the ring.
+        Assert.Equal((403, ProblemTypes.NoConsent), await SelfWrapAsync(grandpa, scope, 2, await grandpa.EpochKeyAsync(familyId, scope, 2), phone.Session));
+        Assert.Equal((204, null), await SelfWrapAsync(phone, scope, 2, await guardian.EpochKeyAsync(familyId, scope, 2)));
+    }
+
+    [Fact]
+    public async Task RecoverOnNewDevice_IdentityWrapSwappedByTheServer_NotAdopted()
+    {
+        // A lying server seals a key of its own to the (public) identity key: no certified device signed that wrap.
+        var scope = ConsentScopes.Channel(intro);
+        var planted = KeyWrap.NewEpochKey();
+        var identityBoxKey = (await guardian.GetUserKeysAsync(grandpa.Session!.UserId)).IdentityBoxKey;
+        Assert.Equal(1, server.Sql("UPDATE KeyWraps SET WrappedKey = @k WHERE Scope = @s AND Epoch = 2 AND RecipientUserId = @u "
+            + "AND RecipientDeviceId = @none", ("@k", KeyWrap.Seal(planted, identityBoxKey)), ("@s", scope),
+            ("@u", grandpa.Session.UserId.ToString().ToUpperInvariant()), ("@none", Guid.Empty.ToString())));
+
+        var phone = await RecoverAsync("opa.de.vries");
+
+        var held = server.Column<long>("SELECT Epoch FROM KeyWraps WHERE Scope = @s AND RecipientDeviceId = @d ORDER BY Epoch",
+            ("@s", scope), ("@d", phone.Session!.DeviceId.ToString().ToUpperInvariant()));
+        Assert.Equal([1L], held);
+        var (messages, _) = await phone.HistoryAsync(familyId, intro);
+        Assert.Equal([true, true, false, false], messages.Select(m => m.Authentic));
     }
 
     [Fact]
@@ -193,12 +231,14 @@ public sealed class RecoveredDeviceHistoryTests : IAsyncLifetime
     }
 
     /// <summary>One epoch key sealed to the caller's own device and signed by it (as the SDK uploads it), over plain HTTP.</summary>
-    private async Task<(int Status, string? Type)> SelfWrapAsync(VaultClient client, string scope, int epoch, byte[] key)
+    private async Task<(int Status, string? Type)> SelfWrapAsync(VaultClient client, string scope, int epoch, byte[] key,
+        DeviceSession? forDevice = null)
     {
         var s = client.Session!;
-        var wrapped = KeyWrap.Seal(key, s.Device.BoxPublicKey);
-        var upload = new KeyWrapUpload(s.UserId, s.DeviceId, wrapped,
-            s.Device.Sign(KeyWrap.Statement(familyId, scope, epoch, s.UserId, s.DeviceId, wrapped)));
+        var (deviceId, boxKey) = forDevice is null ? (s.DeviceId, s.Device.BoxPublicKey) : (forDevice.DeviceId, forDevice.Device.BoxPublicKey);
+        var wrapped = KeyWrap.Seal(key, boxKey);
+        var upload = new KeyWrapUpload(s.UserId, deviceId, wrapped,
+            s.Device.Sign(KeyWrap.Statement(familyId, scope, epoch, s.UserId, deviceId, wrapped)));
         using var http = server.NewHttp();
         using var request = new HttpRequestMessage(HttpMethod.Post,
             $"/families/{familyId}/keyrings/{Uri.EscapeDataString(scope)}/epochs/{epoch}/wraps")
