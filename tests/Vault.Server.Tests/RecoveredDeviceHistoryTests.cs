@@ -187,6 +187,9 @@ public sealed class RecoveredDeviceHistoryTests : IAsyncLifetime
         var pending = await phone.GetIdentityWrapsAsync();
         Assert.DoesNotContain(pending, p => p.Scope == ConsentScopes.Channel(family));
         Assert.Contains(pending, p => p.FamilyId == familyId && p.Scope == ConsentScopes.Channel(intro));
+        // Withheld, not refused: the device asked for no scope in particular, so the log shows no denied attempt.
+        Assert.Equal(0L, server.Scalar("SELECT COUNT(*) FROM AuditEntries WHERE Allowed = 0 AND ActorDeviceId = @d",
+            ("@d", phone.Session.DeviceId.ToString().ToUpperInvariant())));
         var key = await guardian.EpochKeyAsync(familyId, ConsentScopes.Channel(family), 1);
         Assert.Equal((403, ProblemTypes.NoConsent), await SelfWrapAsync(phone, ConsentScopes.Channel(family), 1, key));
     }
