@@ -22,7 +22,7 @@ internal static class KeyRingEndpoints
         rings.MapGet("/", Get).WithSummary("The ring's current epoch and this device's wraps.");
         rings.MapGet("/recipients", RecipientsOf).WithSummary("Who may read the scope now, with the keys to wrap for.");
         rings.MapPost("/epochs", Rotate).WithSummary("Start the next epoch, wrapped for every reader.");
-        rings.MapPost("/epochs/{epoch:int}/wraps", AddWraps).WithSummary("Wrap an existing epoch for a newly entitled reader.");
+        rings.MapPost("/epochs/{epoch:int}/wraps", AddWraps).WithSummary("Wrap an existing epoch for a newly entitled reader (writers), or for the caller's own new device (readers).");
     }
 
     private static async Task<IResult> Get(Guid familyId, string scope, HttpContext http, FamilyAccess access, VaultDbContext db,
