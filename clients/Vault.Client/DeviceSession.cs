@@ -4,7 +4,8 @@ namespace Vault.Client;
 
 /// <summary>
 /// What a signed-in device holds: its id and keys, the user's identity keys (recovered from the bundle), and
-/// tokens. Private keys stay in this process; the CLI stores them only encrypted under the key-encryption key.
+/// tokens. The identity secret keys never leave this process: a stored session (the CLI's profile) keeps the device
+/// keys only, which is why a device set up from the passphrase gets its history wrapped for its device key at once.
 /// </summary>
 public sealed class DeviceSession(Guid userId, string username, Guid deviceId, DeviceKeys device, IdentityKeys? identity)
 {

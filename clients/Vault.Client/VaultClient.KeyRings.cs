@@ -126,41 +126,45 @@ public sealed partial class VaultClient
 
     private async Task<KeyRingResponse> LoadKeyRingAsync(Guid familyId, string scope, CancellationToken ct)
     {
-        var session = RequireSession();
         var ring = await GetKeyRingAsync(familyId, scope, ct);
         foreach (var wrap in ring.Wraps)
         {
-            if (epochKeys.ContainsKey((familyId, scope, wrap.Epoch)))
+            if (!epochKeys.ContainsKey((familyId, scope, wrap.Epoch)) && await OpenWrapAsync(familyId, scope, wrap, ct) is { } key)
             {
-                continue;
+                epochKeys[(familyId, scope, wrap.Epoch)] = key;
             }
-            Contracts.Identity.DeviceInfo wrapper;
-            try
-            {
-                wrapper = await Directory.DeviceAsync(wrap.WrapperUserId, wrap.WrapperDeviceId, ct);
-            }
-            catch (Exception e) when (e is VaultApiException or CryptographicException)
-            {
-                continue; // a wrapper we cannot check: skip this wrap, not the whole ring
-            }
-            var statement = KeyWrap.Statement(familyId, scope, wrap.Epoch, wrap.RecipientUserId, wrap.RecipientDeviceId, wrap.WrappedKey);
-            if (wrap.RecipientUserId != session.UserId || !DeviceKeys.Verify(wrap.Signature, statement, wrapper.SigningKey))
-            {
-                continue; // not for us, or not signed by a certified device: never use it
-            }
-            var (secret, publicKey) = wrap.RecipientDeviceId is null
-                ? (session.Identity?.BoxSecret, session.IdentityBoxPublicKey)
-                : (session.Device.BoxSecret, session.Device.BoxPublicKey);
-            if (secret is null || (wrap.RecipientDeviceId is { } id && id != session.DeviceId))
-            {
-                continue;
-            }
-            epochKeys[(familyId, scope, wrap.Epoch)] = KeyWrap.Open(wrap.WrappedKey, secret, publicKey);
         }
         if (!ring.Stale && ring.CurrentEpoch > 0)
         {
             currentEpochs[(familyId, scope)] = ring.CurrentEpoch;
         }
         return ring;
+    }
+
+    /// <summary>
+    /// The epoch key in a wrap for this device (or, while the identity keys are in memory, for the identity key),
+    /// once the wrapping device is certified and its signature checks out; null for anything else, never an error:
+    /// one wrap that cannot be checked must not cost the whole ring.
+    /// </summary>
+    private async Task<byte[]?> OpenWrapAsync(Guid familyId, string scope, KeyWrapInfo wrap, CancellationToken ct)
+    {
+        var session = RequireSession();
+        var (secret, publicKey) = wrap.RecipientDeviceId is null
+            ? (session.Identity?.BoxSecret, session.IdentityBoxPublicKey)
+            : (session.Device.BoxSecret, session.Device.BoxPublicKey);
+        if (wrap.RecipientUserId != session.UserId || secret is null || (wrap.RecipientDeviceId is { } id && id != session.DeviceId))
+        {
+            return null; // not for us
+        }
+        try
+        {
+            var wrapper = await Directory.DeviceAsync(wrap.WrapperUserId, wrap.WrapperDeviceId, ct);
+            var statement = KeyWrap.Statement(familyId, scope, wrap.Epoch, wrap.RecipientUserId, wrap.RecipientDeviceId, wrap.WrappedKey);
+            return DeviceKeys.Verify(wrap.Signature, statement, wrapper.SigningKey) ? KeyWrap.Open(wrap.WrappedKey, secret, publicKey) : null;
+        }
+        catch (Exception e) when (e is VaultApiException or CryptographicException)
+        {
+            return null; // a wrapper we cannot check, or a wrap that does not open
+        }
     }
 }

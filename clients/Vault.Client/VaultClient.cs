@@ -60,11 +60,13 @@ public sealed partial class VaultClient(HttpClient http)
         {
             AccessToken = tokens.AccessToken, RefreshToken = tokens.RefreshToken, AccessTokenExpiresAt = ExpiryOf(tokens),
         };
+        await WrapHistoryForThisDeviceAsync(ct); // catches up what an interrupted recovery left unwrapped
     }
 
     /// <summary>
     /// A new device (or a lost phone's replacement): passphrase (+ TOTP) → key bundle → identity keys → new
-    /// device keys certified by the identity key → registered → token bound to the new device.
+    /// device keys certified by the identity key → registered → token bound to the new device → every earlier epoch
+    /// key the user may read wrapped again for the new device.
     /// </summary>
     public async Task<DeviceSession> RecoverOnNewDeviceAsync(string username, string passphrase, string deviceName,
         string? totpCode = null, CancellationToken ct = default)
@@ -83,6 +85,9 @@ public sealed partial class VaultClient(HttpClient http)
         {
             AccessToken = bound.AccessToken, RefreshToken = bound.RefreshToken, AccessTokenExpiresAt = ExpiryOf(bound),
         };
+        // The history was wrapped for the identity key, not for this new device: wrap it for the device now, while the
+        // identity keys are in memory, so later sessions (which keep only device keys) read it too.
+        await WrapHistoryForThisDeviceAsync(ct);
         return Session;
     }
 

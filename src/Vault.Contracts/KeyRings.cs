@@ -17,3 +17,9 @@ public sealed record NewEpochRequest(int Epoch, IReadOnlyList<KeyWrapUpload> Wra
 
 /// <summary>More wraps for an existing epoch (a newly granted reader).</summary>
 public sealed record AddWrapsRequest(IReadOnlyList<KeyWrapUpload> Wraps);
+
+/// <summary>
+/// Epoch keys of one scope wrapped for the caller's identity key that its current device holds no wrap of
+/// (GET /account/identity-wraps): a device set up from the passphrase wraps them again for itself.
+/// </summary>
+public sealed record IdentityWrapsResponse(Guid FamilyId, string Scope, IReadOnlyList<KeyWrapInfo> Wraps);

@@ -9,7 +9,7 @@ namespace Vault.Cli.Tests;
 /// </summary>
 public sealed partial class ServerProcess : IAsyncDisposable
 {
-    private readonly Process process;
+    private Process process;
     public string DataDirectory { get; private init; } = "";
     public string Url { get; private set; } = "";
     public string AdminInvitation { get; private set; } = "";
@@ -19,6 +19,13 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync()
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "vault-cli-tests", Guid.NewGuid().ToString("N"));
+        var server = new ServerProcess(Launch(dataDirectory, "http://127.0.0.1:0")) { DataDirectory = dataDirectory };
+        await server.ReadStartupAsync(needInvitation: true);
+        return server;
+    }
+
+    private static Process Launch(string dataDirectory, string urls)
+    {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
@@ -26,31 +33,37 @@ public sealed partial class ServerProcess : IAsyncDisposable
         };
         foreach (var arg in new[]
                  {
-                     Path.Combine(AppContext.BaseDirectory, "Vault.Server.dll"), "--urls", "http://127.0.0.1:0",
+                     Path.Combine(AppContext.BaseDirectory, "Vault.Server.dll"), "--urls", urls,
                      "--Vault:DataDirectory", dataDirectory, "--Vault:AllowInsecureHttp", "true",
                      "--Vault:Kdf:OpsLimit", "3", "--Vault:Kdf:MemLimitBytes", "8388608",
                  })
         {
             info.ArgumentList.Add(arg);
         }
-        var server = new ServerProcess(Process.Start(info)!) { DataDirectory = dataDirectory };
+        return Process.Start(info)!;
+    }
+
+    /// <summary>Reads standard output until the server listens (and, on first start, has printed the admin invitation).</summary>
+    private async Task ReadStartupAsync(bool needInvitation)
+    {
+        var listening = false;
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2)); // a failure bound, not a wait
-        while (server.Url.Length == 0 || server.AdminInvitation.Length == 0)
+        while (!listening || (needInvitation && AdminInvitation.Length == 0))
         {
-            var line = await server.process.StandardOutput.ReadLineAsync(timeout.Token)
-                ?? throw new InvalidOperationException("The server exited: " + await server.process.StandardError.ReadToEndAsync());
+            var line = await process.StandardOutput.ReadLineAsync(timeout.Token)
+                ?? throw new InvalidOperationException("The server exited: " + await process.StandardError.ReadToEndAsync());
             if (line.StartsWith("Admin invitation: ", StringComparison.Ordinal))
             {
-                server.AdminInvitation = line["Admin invitation: ".Length..].Trim();
+                AdminInvitation = line["Admin invitation: ".Length..].Trim();
             }
             else if (ListeningPattern().Match(line) is { Success: true } match)
             {
-                server.Url = match.Groups[1].Value;
+                Url = match.Groups[1].Value;
+                listening = true;
             }
         }
-        _ = server.process.StandardOutput.ReadToEndAsync(); // keep draining so the server never blocks on a full pipe
-        _ = server.process.StandardError.ReadToEndAsync();
-        return server;
+        _ = process.StandardOutput.ReadToEndAsync(); // keep draining so the server never blocks on a full pipe
+        _ = process.StandardError.ReadToEndAsync();
     }
 
     public async ValueTask DisposeAsync()

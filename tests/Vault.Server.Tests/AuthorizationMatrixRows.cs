@@ -234,6 +234,13 @@ internal static class Matrix
         .. KeyRingRows("members", _ => ConsentScopes.Members, foreign: false),
         .. KeyRingRows("documents:plan", _ => ConsentScopes.Documents("plan"), foreign: false),
         .. KeyRingRows("documents:beschikking", _ => ConsentScopes.Documents("beschikking"), foreign: false),
+        new("GET", "/account/identity-wraps", SignedIn, 200)
+        {
+            // What a device set up from the passphrase wraps again for itself: only scopes the caller may read now.
+            Audience = Audience.PerRole,
+            Build = DropDeviceWrapAsync,
+            Check = JsonAsync<List<IdentityWrapsResponse>>(IdentityWrapsCheckOutAsync),
+        },
 
         // Channels
         new("GET", Channels, Member, 200)
@@ -485,6 +492,23 @@ internal static class Matrix
             Foreign = foreign,
             Build = (c, t) => RotateAsync(c, t, scope(c.World)),
             Check = Json<KeyRingResponse>((_, r, ring) => ring.CurrentEpoch == (int)r.State!),
+        },
+        new("POST", Ring + "/epochs/{epoch:int}/wraps", Consent(scope, Permissions.Read), 204)
+        {
+            // A reader wraps an epoch it holds through its identity key again for its own device (after recovery).
+            Variant = variant + ", for the caller's own device",
+            Foreign = foreign,
+            Build = (c, t) => SelfWrapAsync(c, t, scope(c.World)),
+            Check = async (c, r, _) =>
+            {
+                var (epoch, key) = ((int, byte[]))r.State!;
+                var ring = JsonSerializer.Deserialize<KeyRingResponse>((await c.F.SendAsync(c.Who, "GET", Fill(Ring, c, scope(c.World)), null)).Body,
+                    AuthorizationMatrixFixture.Json)!;
+                var wrap = ring.Wraps.SingleOrDefault(w => w.Epoch == epoch && w.RecipientDeviceId == c.DeviceId && w.WrapperDeviceId == c.DeviceId);
+                return wrap is not null && KeyWrap.Open(wrap.WrappedKey, c.Device.BoxSecret, c.Device.BoxPublicKey).AsSpan().SequenceEqual(key)
+                    ? null
+                    : "the device does not get its own wrap back";
+            },
         },
         new("POST", Ring + "/epochs/{epoch:int}/wraps", Consent(scope, Permissions.Write), 204)
         {
@@ -786,6 +810,77 @@ internal static class Matrix
         var reader = ToRecipient(await c.Client.GetUserKeysAsync(c.F.WrapTarget.Session!.UserId));
         return new Req(Fill(template, c, scope, epoch: epoch), new AddWrapsRequest(Wrap(c.Device, familyId, scope, epoch, key, [reader])), (epoch, key));
     }
+
+    /// <summary>
+    /// A reader's device that lost its wrap of the current epoch (as a device set up later never had one) wraps the key
+    /// it holds again for itself; refused cells send the same shape sealed to a key nobody holds.
+    /// </summary>
+    private static async Task<Req> SelfWrapAsync(Cell c, string template, string scope)
+    {
+        var familyId = c.World.FamilyId;
+        var (epoch, key) = (1, KeyWrap.NewEpochKey());
+        if (c.Allowed)
+        {
+            epoch = (await c.Client.GetKeyRingAsync(familyId, scope)).CurrentEpoch;
+            epoch = epoch > 0 ? epoch : await c.F.GuardianA.RotateAsync(familyId, scope);
+            key = await c.Client.EpochKeyAsync(familyId, scope, epoch);
+            c.F.Server.Sql("DELETE FROM KeyWraps WHERE FamilyId = @f AND Scope = @s AND Epoch = @e AND RecipientUserId = @u AND RecipientDeviceId = @d",
+                ("@f", Text(familyId)), ("@s", scope), ("@e", epoch), ("@u", Text(c.UserId)), ("@d", Text(c.DeviceId)));
+        }
+        var wrapped = KeyWrap.Seal(key, c.Device.BoxPublicKey);
+        var upload = new KeyWrapUpload(c.UserId, c.DeviceId, wrapped,
+            c.Device.Sign(KeyWrap.Statement(familyId, scope, epoch, c.UserId, c.DeviceId, wrapped)));
+        return new Req(Fill(template, c, scope, epoch: epoch), new AddWrapsRequest([upload]), (epoch, key));
+    }
+
+    /// <summary>Drops the caller's device wrap of the newest epoch of A's channel it also holds for its identity key.</summary>
+    private static Task<Req> DropDeviceWrapAsync(Cell c, string template)
+    {
+        if (!c.Allowed)
+        {
+            return Done(new Req(template));
+        }
+        (string, object)[] args = [("@f", Text(c.F.A.FamilyId)), ("@s", ChannelScope(c.F.A)), ("@u", Text(c.UserId)),
+            ("@d", Text(c.DeviceId))];
+        var epochs = c.F.Server.Column<long>("SELECT d.Epoch FROM KeyWraps d WHERE d.FamilyId = @f AND d.Scope = @s "
+            + "AND d.RecipientUserId = @u AND d.RecipientDeviceId = @d AND EXISTS (SELECT 1 FROM KeyWraps i WHERE "
+            + "i.FamilyId = d.FamilyId AND i.Scope = d.Scope AND i.Epoch = d.Epoch AND i.RecipientUserId = d.RecipientUserId "
+            + "AND i.RecipientDeviceId = @none) ORDER BY d.Epoch DESC LIMIT 1", [.. args, ("@none", Text(Guid.Empty))]);
+        int? epoch = epochs.Count > 0 ? (int)epochs[0] : null;
+        if (epoch is not null)
+        {
+            c.F.Server.Sql("DELETE FROM KeyWraps WHERE FamilyId = @f AND Scope = @s AND RecipientUserId = @u AND RecipientDeviceId = @d "
+                + "AND Epoch = @e", [.. args, ("@e", epoch)]);
+        }
+        return Done(new Req(template, null, (int?)epoch));
+    }
+
+    /// <summary>Only scopes the caller may read now, only its own identity wraps, and the one just dropped is back via the SDK.</summary>
+    private static async Task<bool> IdentityWrapsCheckOutAsync(Cell c, Req request, List<IdentityWrapsResponse> list)
+    {
+        bool MayReadNow(string scope) => c.Who.IsMemberOfA && (c.Who.Role == Roles.Guardian || c.Who.Holds(scope, Permissions.Read));
+        if (!list.All(s => s.FamilyId == c.F.A.FamilyId && MayReadNow(s.Scope)
+                && s.Wraps.All(w => w.RecipientUserId == c.UserId && w.RecipientDeviceId is null)))
+        {
+            return false;
+        }
+        var scope = ChannelScope(c.F.A);
+        if ((int?)request.State is not { } dropped)
+        {
+            return true;
+        }
+        var listed = list.Any(s => s.Scope == scope && s.Wraps.Any(w => w.Epoch == dropped));
+        if (!MayReadNow(scope))
+        {
+            return !listed;
+        }
+        // The SDK wraps it again for the device (restoring the cast) and then nothing of it is missing any more.
+        return listed && await c.Client.WrapHistoryForThisDeviceAsync() >= 1
+               && (await c.Client.GetIdentityWrapsAsync()).All(s => s.Scope != scope || s.Wraps.All(w => w.Epoch != dropped));
+    }
+
+    /// <summary>A GUID as the server's SQLite file stores it.</summary>
+    private static string Text(Guid id) => id.ToString().ToUpperInvariant();
 
     private static async Task<Req> CreateChannelAsync(Cell c, string template)
     {

@@ -28,6 +28,7 @@ public static class AuditActions
     public const string GrantsRead = "grants.read", AccessRead = "access.read";
     public const string KeyRingRead = "keyring.read", KeyRingRotated = "keyring.rotated", KeysWrapped = "keyring.wrapped";
     public const string RecipientsRead = "keyring.recipients.read";
+    public const string KeysSelfWrapped = "keyring.self-wrapped"; // a reader re-wrapped a key it holds for its own new device
     public const string ChannelCreated = "channel.created", ChannelsRead = "channels.read", ChannelUpdated = "channel.updated";
     public const string MessageSent = "message.sent", MessageDelivered = "message.delivered", MessagesExpired = "messages.expired";
     public const string HistoryRead = "message.history.read", MessageRead = "message.read";

@@ -22,7 +22,7 @@ internal static class KeyRingEndpoints
         rings.MapGet("/", Get).WithSummary("The ring's current epoch and this device's wraps.");
         rings.MapGet("/recipients", RecipientsOf).WithSummary("Who may read the scope now, with the keys to wrap for.");
         rings.MapPost("/epochs", Rotate).WithSummary("Start the next epoch, wrapped for every reader.");
-        rings.MapPost("/epochs/{epoch:int}/wraps", AddWraps).WithSummary("Wrap an existing epoch for a newly entitled reader.");
+        rings.MapPost("/epochs/{epoch:int}/wraps", AddWraps).WithSummary("Wrap an existing epoch for a newly entitled reader (writers), or for the caller's own new device (readers).");
     }
 
     private static async Task<IResult> Get(Guid familyId, string scope, HttpContext http, FamilyAccess access, VaultDbContext db,
@@ -139,7 +139,11 @@ internal static class KeyRingEndpoints
         {
             return Problems.NotFound();
         }
-        var check = await access.CheckScopeAsync(actor, familyId, scope, Permissions.Write, AuditActions.KeysWrapped, $"{scope}/keyring", ct);
+        // Wrapping for others is managing the ring: writers only. A reader may wrap an epoch it was given through its
+        // identity key for its own current device (one set up from the passphrase): that hands nobody anything new.
+        var self = IsSelfWrap(request, actor);
+        var (permission, action) = self ? (Permissions.Read, AuditActions.KeysSelfWrapped) : (Permissions.Write, AuditActions.KeysWrapped);
+        var check = await access.CheckScopeAsync(actor, familyId, scope, permission, action, $"{scope}/keyring", ct);
         if (check.Denied is { } denied)
         {
             return denied.ToResult();
@@ -148,6 +152,12 @@ internal static class KeyRingEndpoints
         if (ring is null || epoch < 1 || epoch > ring.CurrentEpoch)
         {
             return Problems.NotFound();
+        }
+        if (self && !await db.KeyWraps.AnyAsync(w => w.FamilyId == familyId && w.Scope == scope && w.Epoch == epoch
+                && w.RecipientUserId == actor.UserId && w.RecipientDeviceId == Guid.Empty, ct))
+        {
+            return await access.RefuseAsync(actor, familyId, action, $"{scope}/keyring/{epoch}",
+                new Problem(403, ProblemTypes.NoConsent, "Only an epoch wrapped for your identity key can be wrapped for your device."), ct);
         }
         var recipients = await Recipients.LoadAsync(db, await access.ReadersAsync(familyId, scope, ct), ct);
         var (wraps, problem) = await rings.ValidateAsync(familyId, scope, epoch, request.Wraps, actor, recipients, false, ct);
@@ -162,7 +172,7 @@ internal static class KeyRingEndpoints
         {
             return Problems.Result(409, ProblemTypes.Conflict, "A recipient already holds a wrap for this epoch.");
         }
-        await audit.AppendAsync(AuditEvent.For(actor, AuditActions.KeysWrapped, familyId, $"{scope}/keyring/{epoch}", check.Purpose), ct);
+        await audit.AppendAsync(AuditEvent.For(actor, action, familyId, $"{scope}/keyring/{epoch}", check.Purpose), ct);
         db.KeyWraps.AddRange(wraps!);
         try
         {
@@ -178,6 +188,11 @@ internal static class KeyRingEndpoints
         }
         return TypedResults.NoContent();
     }
+
+    /// <summary>Every wrap is for the caller's own current device (at most one per epoch: a recipient appears once).</summary>
+    private static bool IsSelfWrap(AddWrapsRequest? request, Actor actor) =>
+        actor.DeviceId is { } device && request?.Wraps is { Count: > 0 } wraps
+        && wraps.All(w => w is not null && w.RecipientUserId == actor.UserId && w.RecipientDeviceId == device);
 
     /// <summary>A channel's scope exists only with the channel, in its own family; other scopes always exist.</summary>
     private static async Task<bool> ScopeExistsAsync(VaultDbContext db, Guid familyId, string scope, CancellationToken ct) =>

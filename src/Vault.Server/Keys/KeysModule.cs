@@ -33,6 +33,7 @@ public static class KeysModule
         app.MapGet("/users/{userId:guid}/keys", Directory).RequireAuthorization().WithTags("Keys")
             .WithSummary("A user's identity public keys and devices (yourself, or someone you share a family with).");
         app.MapKeyRings();
+        app.MapIdentityWraps();
         return app;
     }
 
