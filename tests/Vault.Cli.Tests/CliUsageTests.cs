@@ -133,16 +133,17 @@ public sealed class CliUsageTests : IDisposable
     }
 
     [Fact]
-    public async Task Text_StartingWithAt_StaysTextNotAFilesContents()
+    public async Task Argument_StartingWithAt_StaysAsTypedNotAFilesContents()
     {
-        // System.CommandLine expands @file tokens by default: "--text @x" would have read the file x.
+        // System.CommandLine expands @file tokens by default: "--text @moeder" would have sent the file moeder.
         var file = Path.Combine(Path.GetTempPath(), $"vault-at-{Guid.NewGuid():N}");
-        await File.WriteAllTextAsync(file, "--channel");
+        await File.WriteAllTextAsync(file, "from-the-file");
         try
         {
-            var result = await Run(["send", "--family", SomeId, "--text", "@" + file]);
+            var result = await Run(["send", "--family", "@" + file, "--channel", SomeId]);
             Assert.Equal(2, result.Code);
-            Assert.Contains("Option '--channel' is required", result.Err, StringComparison.Ordinal);
+            Assert.Contains($"'@{file}' is not one", result.Err, StringComparison.Ordinal);
+            Assert.DoesNotContain("from-the-file", result.Err, StringComparison.Ordinal);
         }
         finally
         {
