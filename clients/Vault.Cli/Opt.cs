@@ -71,12 +71,12 @@ internal static class Opt
                 : Error<string>(r, $"--server expects an address like https://vault.example.nl; '{Value(r)}' is not one."),
         };
 
-    public static Option<string> PassphraseFile(string name = "--passphrase-file", string what = "the passphrase") =>
+    public static Option<string> PassphraseFile(string name = "--passphrase-file", string what = "the passphrase",
+        string variable = "VAULT_PASSPHRASE") =>
         new(name)
         {
-            Description = $"A file holding {what} on its first line (readable only by you). Else the " +
-                          (name == "--passphrase-file" ? "VAULT_PASSPHRASE" : "VAULT_NEW_PASSPHRASE") +
-                          " environment variable, else a prompt when standard input is a terminal; never piped input.",
+            Description = $"A file holding {what} on its first line (readable only by you). Else the {variable} environment " +
+                          "variable, else a prompt when standard input is a terminal; never piped input.",
             HelpName = "PATH",
         };
 

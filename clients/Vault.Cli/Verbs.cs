@@ -77,7 +77,7 @@ internal static partial class Verbs
     {
         var totp = Opt.Text("--totp", "The current code from your authenticator app, when your account has a second factor.", "CODE");
         var passphraseFile = Opt.PassphraseFile();
-        var newPassphraseFile = Opt.PassphraseFile("--new-passphrase-file", "the new passphrase");
+        var newPassphraseFile = Opt.PassphraseFile("--new-passphrase-file", "the new passphrase", "VAULT_NEW_PASSPHRASE");
         var change = new Verb("change",
             "Change your passphrase; your keys stay the same and your other devices are signed out. The new passphrase needs " +
             Vault.Client.PassphrasePolicy.Rule + ".",
