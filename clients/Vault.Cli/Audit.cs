@@ -3,17 +3,14 @@ namespace Vault.Cli;
 /// <summary>`vault audit verify [--family ID]`: exit 0 when the log checks out, 3 naming the first bad entry.</summary>
 internal sealed partial class Context
 {
-    public const int AuditFailed = 3;
-
-    public async Task<int> AuditVerify()
+    public async Task<int> AuditVerify(Guid? family)
     {
         var (p, client) = await SignedIn();
-        var family = options.Get("family") is { } f ? Guid.Parse(f) : (Guid?)null;
         var result = await client.VerifyAuditAsync(family, p.LastTreeHead);
         if (!result.Ok)
         {
             stdout.WriteLine($"Audit log verification FAILED at {result.Failure}.");
-            return AuditFailed;
+            return ExitCodes.VerificationFailed;
         }
         (Stored() with { LastTreeHead = result.Head, AuditKey = client.Session!.AuditKey }).Save(home);
         stdout.WriteLine($"Audit log verified: {result.EntriesChecked} entries, tree size {result.Head?.TreeSize}, consistent with the last head seen.");

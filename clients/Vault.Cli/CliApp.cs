@@ -1,95 +1,141 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Security.Cryptography;
 using Vault.Client;
-using Vault.Crypto;
 
 namespace Vault.Cli;
 
 /// <summary>
-/// The `vault` command. The passphrase is read from VAULT_PASSPHRASE or the first line of standard input,
-/// never from an argument (arguments show up in process lists and shell history).
+/// The `vault` command: System.CommandLine parses, <see cref="Context"/> does the work. The passphrase never comes from
+/// an argument (process lists, shell history) nor from piped standard input (which carries message text): it comes
+/// from VAULT_PASSPHRASE, --passphrase-file, or a prompt without echo when standard input is a terminal.
 /// </summary>
 public static class CliApp
 {
-    private const string Usage = """
-        usage: vault <command> [options]
-          invite accept --server URL --code CODE --username NAME [--device NAME]
-          invite create --role ROLE [--hours N]
-          login [--username NAME] [--server URL] [--totp CODE]
-          login --server URL --username NAME [--device-name NAME] [--totp CODE]   (new machine: recovers keys, adds a device)
-          devices list
-          devices revoke DEVICE_ID
-          fingerprint [--user USER_ID]
-          family create --reference REF --gemeente GM0363 --start YYYY-MM-DD [--end YYYY-MM-DD]
-          family list | family members --family ID | family join --code CODE
-          family invite --family ID --role ROLE [--born YYYY-MM-DD]
-          grant --family ID --user USER_ID --scope SCOPE --purpose TEXT [--permission read|write] [--until YYYY-MM-DD] [--subject CHILD_ID]
-          grants --family ID | withdraw --family ID --grant GRANT_ID [--reason TEXT]
-          channel create --family ID --name NAME --purpose TEXT [--members USER[:read|write],...] [--retention-days N]
-          channel list --family ID
-          channel add-member --family ID --channel ID --user USER_ID --purpose TEXT [--permission read|write] [--history]
-          channel remove-member --family ID --channel ID --user USER_ID [--reason TEXT]
-          channel archive --family ID --channel ID | channel retention --family ID --channel ID --days N|none
-          send --family ID --channel ID [--text TEXT]        (text from stdin when --text is absent)
-          edit --family ID --channel ID --message MESSAGE_ID [--text TEXT] | delete --family ID --channel ID --message MESSAGE_ID
-          read --family ID --channel ID [--after SEQ] [--mark-read] | receipts --family ID --channel ID
-          listen [--family ID] [--channel ID] [--count N]
-          audit verify [--family ID]
-        environment: VAULT_HOME (default ~/.vault), VAULT_PASSPHRASE (else read from stdin)
-        """;
+    // No @file expansion: a message such as "--text @moeder" must stay text, never become a file's contents.
+    private static readonly ParserConfiguration Parsing = new() { ResponseFileTokenReplacer = null };
 
+    /// <param name="promptSecret">
+    /// Reads a line typed at the terminal without echo, after showing the prompt it is given; null when standard
+    /// input is not a terminal (then no passphrase is ever read from it).
+    /// </param>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin,
-        Func<string, string?> env, HttpMessageHandler? handler = null)
+        Func<string, string?> env, HttpMessageHandler? handler = null, Func<string, string?>? promptSecret = null)
     {
         var home = env("VAULT_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".vault");
-        var options = Options.Parse(args, out var words);
+        var context = new Context(home, stdout, stderr, stdin, env, handler, promptSecret);
+        var result = Verbs.Root(context).Parse(args, Parsing);
+        var invocation = new InvocationConfiguration
+        {
+            Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+        };
+        if (result.Action is HelpAction)
+        {
+            await result.InvokeAsync(invocation);
+            WriteExamples(result.CommandResult.Command, stdout);
+            return ExitCodes.Ok;
+        }
+        if (result.Errors.Count > 0)
+        {
+            return Usage(result, stderr);
+        }
         try
         {
-            var context = new Context(home, options, stdout, stdin, env, handler);
-            return string.Join(' ', words) switch
-            {
-                "invite accept" => await context.AcceptInvitation(),
-                "invite create" => await context.CreateInvitation(),
-                "login" => await context.Login(),
-                "devices list" => await context.ListDevices(),
-                "fingerprint" => await context.Fingerprint(),
-                "family create" => await context.FamilyCreate(),
-                "family list" => await context.FamilyList(),
-                "family invite" => await context.FamilyInvite(),
-                "family join" => await context.FamilyJoin(),
-                "family members" => await context.FamilyMembers(),
-                "grant" => await context.Grant(),
-                "grants" => await context.Grants(),
-                "withdraw" => await context.Withdraw(),
-                "channel create" => await context.ChannelCreate(),
-                "channel list" => await context.ChannelList(),
-                "channel add-member" => await context.ChannelAddMember(),
-                "channel remove-member" => await context.ChannelRemoveMember(),
-                "channel archive" => await context.ChannelArchive(),
-                "channel retention" => await context.ChannelRetention(),
-                "send" => await context.Send(),
-                "edit" => await context.Edit(),
-                "delete" => await context.Delete(),
-                "read" => await context.Read(),
-                "receipts" => await context.Receipts(),
-                "listen" => await context.Listen(),
-                "audit verify" => await context.AuditVerify(),
-                _ when words.Count == 3 && words[0] == "devices" && words[1] == "revoke" => await context.Revoke(words[2]),
-                _ => Fail(stderr, Usage, 2),
-            };
+            return await result.InvokeAsync(invocation);
+        }
+        catch (CliException e)
+        {
+            return Fail(stderr, e.Message, null, e.ExitCode);
         }
         catch (VaultApiException e)
         {
-            return Fail(stderr, $"error: {e.Title ?? "request failed"} ({e.ProblemType ?? e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)})", 1);
+            return Fail(stderr, ServerSaid(e), Hints.For(e.ProblemType, PathOf(result.CommandResult)), ExitCodes.Failed);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or HttpRequestException
-                                      or System.Security.Cryptography.CryptographicException or FormatException)
+        catch (HttpRequestException e)
         {
-            return Fail(stderr, "error: " + e.Message, 1);
+            return Fail(stderr, $"Cannot reach the server: {e.Message}",
+                "Check the address (--server, or the one stored in VAULT_HOME) and that the server is running.", ExitCodes.Failed);
+        }
+        catch (CryptographicException e)
+        {
+            return Fail(stderr, $"Verification failed: {e.Message}",
+                "Something the server sent does not check out. Do not trust it; tell the server's administrator.", ExitCodes.VerificationFailed);
+        }
+        catch (InvalidOperationException e)
+        {
+            return Fail(stderr, e.Message, null, ExitCodes.Failed);
         }
     }
 
-    private static int Fail(TextWriter stderr, string message, int code)
+    /// <summary>Title, detail and the stable problem type: the detail is what tells the user what exactly was wrong.</summary>
+    private static string ServerSaid(VaultApiException e)
     {
-        stderr.WriteLine(message);
+        var title = e.Title ?? $"The server refused the request (HTTP {e.Status.ToString(CultureInfo.InvariantCulture)}).";
+        var detail = string.IsNullOrWhiteSpace(e.Detail) ? "" : " " + e.Detail;
+        var type = e.ProblemType is null ? "" : $" ({e.ProblemType})";
+        return title + detail + type;
+    }
+
+    /// <summary>
+    /// A wrong command line: a group without (or with an unknown) command shows its commands; a verb shows what is
+    /// wrong and how to get its help. Exit 2 either way, nothing done.
+    /// </summary>
+    private static int Usage(ParseResult result, TextWriter stderr)
+    {
+        var command = result.CommandResult.Command;
+        var path = PathOf(result.CommandResult);
+        if (command is not Verb)
+        {
+            foreach (var token in result.UnmatchedTokens)
+            {
+                stderr.WriteLine($"error: '{token}' is not a command of `{path}`.");
+            }
+            stderr.WriteLine($"usage: {path} <command> [options]; `{path} <command> --help` shows a command's options and examples.");
+            stderr.WriteLine();
+            result.RootCommandResult.Command.Parse([.. path.Split(' ').Skip(1), "--help"], Parsing)
+                .Invoke(new InvocationConfiguration { Output = stderr });
+            return ExitCodes.Usage;
+        }
+        foreach (var error in result.Errors.Select(e => e.Message).Distinct())
+        {
+            stderr.WriteLine($"error: {error}");
+        }
+        stderr.WriteLine($"usage: {path} [options]; `{path} --help` shows its options and examples.");
+        return ExitCodes.Usage;
+    }
+
+    private static void WriteExamples(Command command, TextWriter stdout)
+    {
+        if (command is Verb { Examples.Count: > 0 } verb)
+        {
+            stdout.WriteLine("Examples:");
+            foreach (var example in verb.Examples)
+            {
+                stdout.WriteLine("  " + example);
+            }
+            stdout.WriteLine();
+        }
+    }
+
+    private static string PathOf(CommandResult command)
+    {
+        var names = new List<string>();
+        for (SymbolResult? at = command; at is CommandResult c; at = c.Parent)
+        {
+            names.Insert(0, c.Command.Name);
+        }
+        return string.Join(' ', names);
+    }
+
+    private static int Fail(TextWriter stderr, string message, string? hint, int code)
+    {
+        stderr.WriteLine("error: " + message);
+        if (hint is not null)
+        {
+            stderr.WriteLine("hint: " + hint);
+        }
         return code;
     }
 }

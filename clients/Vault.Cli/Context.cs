@@ -3,17 +3,15 @@ using Vault.Crypto;
 
 namespace Vault.Cli;
 
-internal sealed partial class Context(string home, Options options, TextWriter stdout, TextReader stdin,
-    Func<string, string?> env, HttpMessageHandler? handler)
+/// <summary>What every command works with: the profile in VAULT_HOME, the standard streams, the environment.</summary>
+internal sealed partial class Context(string home, TextWriter stdout, TextWriter stderr, TextReader stdin,
+    Func<string, string?> env, HttpMessageHandler? handler, Func<string, string?>? promptSecret)
 {
     private VaultClient Client(string server) =>
         new(new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: handler is null) { BaseAddress = new Uri(server) });
 
-    private string Passphrase() =>
-        env("VAULT_PASSPHRASE") ?? stdin.ReadLine() ?? throw new ArgumentException("No passphrase given (VAULT_PASSPHRASE or stdin).");
-
-    private Profile Stored() => Profile.Load(home) ?? throw new InvalidOperationException(
-        "Not set up: run `vault login --server URL --username NAME` (existing account) or `vault invite accept` (new account) first.");
+    private Profile Stored() => Profile.Load(home) ?? throw new CliException(
+        "This machine is not set up: run `vault login --server URL --username NAME` (existing account) or `vault invite accept` (new account) first.");
 
     private VaultClient Resumed(Profile p)
     {
@@ -30,6 +28,10 @@ internal sealed partial class Context(string home, Options options, TextWriter s
     private async Task<(Profile Profile, VaultClient Client)> SignedIn()
     {
         var p = Stored();
+        if (p.RefreshToken is null)
+        {
+            throw new CliException($"This device of {p.Username} is not signed in: run `vault login` (add --totp CODE if your account has a second factor).");
+        }
         var client = Resumed(p);
         await client.RefreshAsync();
         Save(home, p, client.Session!);
@@ -39,15 +41,24 @@ internal sealed partial class Context(string home, Options options, TextWriter s
     private static void Save(string home, Profile p, DeviceSession s) =>
         (p with { AccessToken = s.AccessToken, RefreshToken = s.RefreshToken, AuditKey = s.AuditKey ?? p.AuditKey }).Save(home);
 
-    public async Task<int> AcceptInvitation()
+    /// <summary>
+    /// A new account on this machine. Refused before anything reaches the server (so the code stays usable) when this
+    /// VAULT_HOME already holds a profile (its device keys would be lost) or the passphrase is too weak.
+    /// </summary>
+    public async Task<int> AcceptInvitation(string server, string code, string username, string? device, string? passphraseFile)
     {
-        var server = options.Require("server");
+        if (File.Exists(Profile.PathIn(home)))
+        {
+            var holder = Profile.Load(home) is { } existing ? $"the profile of {existing.Username} on {existing.Server}" : "a profile";
+            throw new CliException($"{home} already holds {holder}; accepting here would replace that device's keys. Nothing was sent. " +
+                $"Run the command again with VAULT_HOME set to an empty directory for the new account, e.g. VAULT_HOME=~/.vault-{username}.");
+        }
+        var passphrase = NewPassphrase(passphraseFile, "VAULT_PASSPHRASE", "--passphrase-file", username);
         var client = Client(server);
-        var result = await client.AcceptInvitationAsync(options.Require("code"), options.Require("username"), Passphrase(),
-            options.Get("device") ?? Environment.MachineName);
+        var result = await client.AcceptInvitationAsync(code, username, passphrase, device ?? Environment.MachineName);
         var s = client.Session!;
         new Profile(server, s.Username, s.UserId, s.DeviceId, s.Device.SigningSeed, s.Device.BoxSecret,
-            s.IdentitySigningPublicKey, s.IdentityBoxPublicKey, null, null).Save(home);
+            s.IdentitySigningPublicKey, s.IdentityBoxPublicKey, null, null).SaveNew(home);
         stdout.WriteLine($"Account {s.Username} ({result.Role}) created; this device is {s.DeviceId}.");
         if (result.Totp is { } totp)
         {
@@ -55,23 +66,24 @@ internal sealed partial class Context(string home, Options options, TextWriter s
             stdout.WriteLine(totp.OtpAuthUri);
         }
         stdout.WriteLine($"Fingerprint: {s.Fingerprint}");
+        stdout.WriteLine("Next: `vault login` (with --totp CODE when a second factor is required).");
         return 0;
     }
 
-    public async Task<int> Login()
+    public async Task<int> Login(string? username, string? server, string? totp, string? deviceName, string? passphraseFile)
     {
         if (Profile.Load(home) is not { } p)
         {
-            return await SetUpDevice();
+            return await SetUpDevice(username, server, totp, deviceName, passphraseFile);
         }
-        var username = options.Get("username") ?? p.Username;
+        username ??= p.Username;
         if (!string.Equals(username.Trim(), p.Username, StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidOperationException($"This VAULT_HOME holds a device of {p.Username}; use another VAULT_HOME for {username}.");
+            throw new CliException($"This VAULT_HOME holds a device of {p.Username}; use another VAULT_HOME for {username}.");
         }
-        var client = Client(options.Get("server") ?? p.Server);
-        await client.LoginAsync(p.Username, Passphrase(), p.DeviceId,
-            DeviceKeys.FromSecrets(p.DeviceSigningSeed, p.DeviceBoxSecret), options.Get("totp"));
+        var client = Client(server ?? p.Server);
+        await client.LoginAsync(p.Username, Passphrase(passphraseFile), p.DeviceId,
+            DeviceKeys.FromSecrets(p.DeviceSigningSeed, p.DeviceBoxSecret), totp);
         Save(home, p, client.Session!);
         stdout.WriteLine($"Logged in as {p.Username} on device {p.DeviceId}.");
         return 0;
@@ -81,63 +93,40 @@ internal sealed partial class Context(string home, Options options, TextWriter s
     /// A machine without a profile: the passphrase (and TOTP code) recover the identity keys from the server's key
     /// bundle, and the SDK registers a new device certified by them. Nothing is stored if any step fails.
     /// </summary>
-    private async Task<int> SetUpDevice()
+    private async Task<int> SetUpDevice(string? username, string? server, string? totp, string? deviceName, string? passphraseFile)
     {
-        var server = options.Get("server") ?? throw new InvalidOperationException(
-            "This machine is not set up yet: `vault login --server URL --username NAME` sets it up as a new device.");
+        if (server is null || username is null)
+        {
+            throw new CliException("This machine is not set up yet: `vault login --server URL --username NAME` sets it up as a new device.",
+                ExitCodes.Usage);
+        }
         var client = Client(server);
-        var s = await client.RecoverOnNewDeviceAsync(options.Require("username"), Passphrase(),
-            options.Get("device-name") ?? options.Get("device") ?? Environment.MachineName, options.Get("totp"));
+        var s = await client.RecoverOnNewDeviceAsync(username, Passphrase(passphraseFile), deviceName ?? Environment.MachineName, totp);
         new Profile(server, s.Username, s.UserId, s.DeviceId, s.Device.SigningSeed, s.Device.BoxSecret,
-            s.IdentitySigningPublicKey, s.IdentityBoxPublicKey, s.AccessToken, s.RefreshToken).Save(home);
+            s.IdentitySigningPublicKey, s.IdentityBoxPublicKey, s.AccessToken, s.RefreshToken).SaveNew(home);
         stdout.WriteLine($"Logged in as {s.Username}; this machine is a new device: {s.DeviceId}.");
         stdout.WriteLine($"Fingerprint: {s.Fingerprint}");
         return 0;
     }
 
-    public async Task<int> ListDevices()
-    {
-        var (p, client) = await SignedIn();
-        foreach (var d in await client.ListDevicesAsync())
-        {
-            var state = d.RevokedAt is null ? "active" : $"revoked {d.RevokedAt:yyyy-MM-dd HH:mm}";
-            var self = d.Id == p.DeviceId ? " (this device)" : "";
-            stdout.WriteLine($"{d.Id}  {d.Name,-20} {d.CreatedAt:yyyy-MM-dd}  {state}{self}");
-        }
-        return 0;
-    }
-
-    public async Task<int> Revoke(string id)
-    {
-        var (p, client) = await SignedIn();
-        await client.RevokeDeviceAsync(Guid.Parse(id));
-        stdout.WriteLine($"Device {id} revoked.");
-        return 0;
-    }
-
-    public async Task<int> CreateInvitation()
-    {
-        var (p, client) = await SignedIn();
-        var hours = options.Get("hours") is { } h ? int.Parse(h, System.Globalization.CultureInfo.InvariantCulture) : (int?)null;
-        var invitation = await client.CreateInvitationAsync(options.Require("role"), hours);
-        stdout.WriteLine($"Invitation for {invitation.Role}, valid until {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC:");
-        stdout.WriteLine(invitation.Code);
-        return 0;
-    }
-
-    public async Task<int> Fingerprint()
+    /// <summary>
+    /// Signs in with the current passphrase (the identity keys are needed to re-wrap them), then changes it; the
+    /// server ends every other session of the account. A weak new passphrase is refused before anything is sent.
+    /// </summary>
+    public async Task<int> ChangePassphrase(string? totp, string? passphraseFile, string? newPassphraseFile)
     {
         var p = Stored();
-        if (options.Get("user") is not { } user)
+        var current = Passphrase(passphraseFile);
+        var next = NewPassphrase(newPassphraseFile, "VAULT_NEW_PASSPHRASE", "--new-passphrase-file", p.Username);
+        if (next == current)
         {
-            stdout.WriteLine(SafetyNumber.Fingerprint(p.IdentitySigningPublicKey, p.IdentityBoxPublicKey));
-            return 0;
+            throw new CliException("The new passphrase is the same as the current one: nothing changed.");
         }
-        var (_, client) = await SignedIn();
-        var keys = await client.GetUserKeysAsync(Guid.Parse(user));
-        var theirs = VaultClient.FingerprintOf(keys);
-        stdout.WriteLine($"{keys.Username}: {theirs}");
-        stdout.WriteLine($"Safety number (compare with {keys.Username}): {SafetyNumber.ForPair(client.Session!.Fingerprint, theirs)}");
+        var client = Client(p.Server);
+        await client.LoginAsync(p.Username, current, p.DeviceId, DeviceKeys.FromSecrets(p.DeviceSigningSeed, p.DeviceBoxSecret), totp);
+        await client.ChangePassphraseAsync(current, next);
+        Save(home, p, client.Session!);
+        stdout.WriteLine($"Passphrase of {p.Username} changed. Your other devices are signed out: log in there with the new passphrase.");
         return 0;
     }
 }

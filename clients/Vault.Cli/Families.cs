@@ -1,4 +1,3 @@
-using System.Globalization;
 using Vault.Client;
 using Vault.Contracts;
 using Vault.Contracts.Families;
@@ -8,15 +7,10 @@ namespace Vault.Cli;
 /// <summary>`vault family ...`, `vault grant`, `vault grants`, `vault withdraw`.</summary>
 internal sealed partial class Context
 {
-    private Guid Family() => Guid.Parse(options.Require("family"));
-
-    private static DateOnly Date(string value) => DateOnly.ParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture);
-
-    public async Task<int> FamilyCreate()
+    public async Task<int> FamilyCreate(string reference, string gemeente, DateOnly start, DateOnly? end)
     {
         var (_, client) = await SignedIn();
-        var family = await client.CreateFamilyAsync(new CreateFamilyRequest(options.Require("reference"), options.Require("gemeente"),
-            Date(options.Require("start")), options.Get("end") is { } end ? Date(end) : null));
+        var family = await client.CreateFamilyAsync(new CreateFamilyRequest(reference, gemeente, start, end));
         stdout.WriteLine($"Family {family.Id} opened ({family.Reference}).");
         return 0;
     }
@@ -31,28 +25,27 @@ internal sealed partial class Context
         return 0;
     }
 
-    public async Task<int> FamilyInvite()
+    public async Task<int> FamilyInvite(Guid familyId, string role, DateOnly? born)
     {
         var (_, client) = await SignedIn();
-        var invitation = await client.InviteToFamilyAsync(Family(), options.Require("role"),
-            options.Get("born") is { } born ? Date(born) : null);
+        var invitation = await client.InviteToFamilyAsync(familyId, role, born);
         stdout.WriteLine($"Invitation for {invitation.Role}, valid until {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC:");
         stdout.WriteLine(invitation.Code);
         return 0;
     }
 
-    public async Task<int> FamilyJoin()
+    public async Task<int> FamilyJoin(string code)
     {
         var (_, client) = await SignedIn();
-        var family = await client.AcceptFamilyInvitationAsync(options.Require("code"));
+        var family = await client.AcceptFamilyInvitationAsync(code);
         stdout.WriteLine($"Joined family {family.Id} as {family.MyRole}.");
         return 0;
     }
 
-    public async Task<int> FamilyMembers()
+    public async Task<int> FamilyMembers(Guid familyId)
     {
         var (_, client) = await SignedIn();
-        foreach (var m in await client.ListMembersAsync(Family()))
+        foreach (var m in await client.ListMembersAsync(familyId))
         {
             stdout.WriteLine($"{m.UserId}  {m.Username,-24} {m.Role,-12} {(m.RemovedAt is null ? "member" : "removed")}");
         }
@@ -60,23 +53,22 @@ internal sealed partial class Context
     }
 
     /// <summary>A guardian signs a grant on this device; the scope's current key is shared with the grantee.</summary>
-    public async Task<int> Grant()
+    public async Task<int> Grant(Guid familyId, Guid user, string scope, string? permission, string purpose, string? basis,
+        DateOnly? until, Guid? subject)
     {
         var (_, client) = await SignedIn();
-        var grant = VaultClient.NewGrant(Family(), Guid.Parse(options.Require("user")), options.Require("scope"),
-            options.Get("permission") ?? Permissions.Read, options.Require("purpose"), options.Get("basis") ?? "consent",
-            validUntil: options.Get("until") is { } until ? Date(until).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) : null,
-            subjectUserId: options.Get("subject") is { } subject ? Guid.Parse(subject) : null);
+        var grant = VaultClient.NewGrant(familyId, user, scope, permission ?? Permissions.Read, purpose, basis ?? "consent",
+            validUntil: until?.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), subjectUserId: subject);
         var response = await client.GrantAsync(grant);
         stdout.WriteLine($"Grant {response.Grant.GrantId}: {response.Status}" +
             (response.AwaitingSignatureFrom.Count > 0 ? $", awaiting {string.Join(", ", response.AwaitingSignatureFrom)}" : ""));
         return 0;
     }
 
-    public async Task<int> Grants()
+    public async Task<int> Grants(Guid familyId)
     {
         var (_, client) = await SignedIn();
-        foreach (var g in await client.ListGrantsAsync(Family()))
+        foreach (var g in await client.ListGrantsAsync(familyId))
         {
             var until = g.Grant.ValidUntilUnixMs == 0 ? "until withdrawn" : $"until {DateTimeOffset.FromUnixTimeMilliseconds(g.Grant.ValidUntilUnixMs):yyyy-MM-dd}";
             stdout.WriteLine($"{g.Grant.GrantId}  {g.Status,-10} {g.Grant.GranteeUserId} {g.Grant.Permission,-5} {g.Grant.Scope}  {until}  ({g.Grant.Purpose})");
@@ -84,10 +76,10 @@ internal sealed partial class Context
         return 0;
     }
 
-    public async Task<int> Withdraw()
+    public async Task<int> Withdraw(Guid familyId, Guid grantId, string? reason)
     {
         var (_, client) = await SignedIn();
-        var receipt = await client.WithdrawGrantAsync(Family(), Guid.Parse(options.Require("grant")), options.Get("reason"));
+        var receipt = await client.WithdrawGrantAsync(familyId, grantId, reason);
         stdout.WriteLine($"Withdrawn at {receipt.WithdrawnAt:yyyy-MM-dd HH:mm:ss} UTC. Signed receipt: the grantee had {receipt.AccessedCount} audited accesses:");
         foreach (var item in receipt.Accessed)
         {

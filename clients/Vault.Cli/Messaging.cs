@@ -1,4 +1,3 @@
-using System.Globalization;
 using Vault.Client;
 using Vault.Contracts;
 using Vault.Contracts.Consent;
@@ -7,32 +6,25 @@ namespace Vault.Cli;
 
 /// <summary>
 /// `vault channel ...`, `vault send`, `vault read`, `vault listen`, edits, deletions and receipts. Message text comes
-/// from --text or, better, standard input: arguments show up in process lists and shell history.
+/// from --text or, better, standard input (arguments show up in process lists and shell history); the passphrase
+/// never does.
 /// </summary>
 internal sealed partial class Context
 {
-    private Guid ChannelId() => Guid.Parse(options.Require("channel"));
-
-    private static int Number(string value) => int.Parse(value, CultureInfo.InvariantCulture);
-
     /// <summary>--members USER[:read|write],... ; the signing guardian's device signs each grant.</summary>
-    public async Task<int> ChannelCreate()
+    public async Task<int> ChannelCreate(Guid familyId, string name, string purpose, IReadOnlyList<MemberSpec> members, int? retention)
     {
         var (_, client) = await SignedIn();
-        var purpose = options.Require("purpose");
-        var members = (options.Get("members") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(m => m.Split(':'))
-            .Select(m => new ChannelMember(Guid.Parse(m[0]), m.Length > 1 ? m[1] : Permissions.Write, purpose)).ToList();
-        var retention = options.Get("retention-days") is { } days ? Number(days) : (int?)null;
-        var channel = await client.CreateChannelAsync(Family(), options.Require("name"), members, retention);
+        var channel = await client.CreateChannelAsync(familyId, name,
+            members.Select(m => new ChannelMember(m.User, m.Permission, purpose)).ToList(), retention);
         stdout.WriteLine($"Channel {channel.Id} opened.");
         return 0;
     }
 
-    public async Task<int> ChannelList()
+    public async Task<int> ChannelList(Guid familyId)
     {
         var (_, client) = await SignedIn();
-        foreach (var c in await client.ListChannelsAsync(Family()))
+        foreach (var c in await client.ListChannelsAsync(familyId))
         {
             var retention = c.Channel.RetentionDays is { } d ? $"  kept {d} days" : "";
             stdout.WriteLine($"{c.Channel.Id}  {c.Name ?? "(no key)",-24} {c.Channel.LastSeq,6} messages{retention}" +
@@ -42,92 +34,115 @@ internal sealed partial class Context
     }
 
     /// <summary>A guardian signs a grant for the channel and shares its current key (--history: older epochs too).</summary>
-    public async Task<int> ChannelAddMember()
+    public async Task<int> ChannelAddMember(Guid familyId, Guid channelId, Guid user, string? permission, string purpose,
+        string? basis, bool history)
     {
         var (_, client) = await SignedIn();
-        var grant = VaultClient.NewGrant(Family(), Guid.Parse(options.Require("user")), ConsentScopes.Channel(ChannelId()),
-            options.Get("permission") ?? Permissions.Write, options.Require("purpose"), options.Get("basis") ?? "consent");
-        var response = await client.GrantAsync(grant, shareHistory: options.Has("history"));
+        var grant = VaultClient.NewGrant(familyId, user, ConsentScopes.Channel(channelId),
+            permission ?? Permissions.Write, purpose, basis ?? "consent");
+        var response = await client.GrantAsync(grant, shareHistory: history);
         stdout.WriteLine($"Grant {response.Grant.GrantId}: {response.Status}.");
         return 0;
     }
 
     /// <summary>Withdraws every active grant the user holds on the channel; the channel's key rotates before the next message.</summary>
-    public async Task<int> ChannelRemoveMember()
+    public async Task<int> ChannelRemoveMember(Guid familyId, Guid channelId, Guid user, string? reason)
     {
         var (_, client) = await SignedIn();
-        var user = Guid.Parse(options.Require("user"));
-        var scope = ConsentScopes.Channel(ChannelId());
-        var grants = (await client.ListGrantsAsync(Family())).Where(g => g.Grant.GranteeUserId == user && g.Grant.Scope == scope
+        var scope = ConsentScopes.Channel(channelId);
+        var grants = (await client.ListGrantsAsync(familyId)).Where(g => g.Grant.GranteeUserId == user && g.Grant.Scope == scope
             && g.Status is GrantStatus.Active or GrantStatus.Pending or GrantStatus.NotYetValid).ToList();
         if (grants.Count == 0)
         {
-            throw new InvalidOperationException("That user holds no grant on this channel.");
+            throw new CliException("That user holds no grant on this channel: nothing to withdraw (`vault grants --family ID` lists the grants).");
         }
         foreach (var grant in grants)
         {
-            var receipt = await client.WithdrawGrantAsync(Family(), grant.Grant.GrantId, options.Get("reason"));
+            var receipt = await client.WithdrawGrantAsync(familyId, grant.Grant.GrantId, reason);
             stdout.WriteLine($"Grant {grant.Grant.GrantId} withdrawn; the grantee had {receipt.AccessedCount} audited accesses.");
         }
         return 0;
     }
 
-    public async Task<int> ChannelArchive()
+    public async Task<int> ChannelArchive(Guid familyId, Guid channelId)
     {
         var (_, client) = await SignedIn();
-        await client.ArchiveChannelAsync(Family(), ChannelId());
+        await client.ArchiveChannelAsync(familyId, channelId);
         stdout.WriteLine("Archived: readable, no new messages.");
         return 0;
     }
 
     /// <summary>--days N, or --days none to keep messages.</summary>
-    public async Task<int> ChannelRetention()
+    public async Task<int> ChannelRetention(Guid familyId, Guid channelId, int? days)
     {
         var (_, client) = await SignedIn();
-        var days = options.Require("days") is "none" ? (int?)null : Number(options.Require("days"));
-        await client.SetRetentionAsync(Family(), ChannelId(), days);
+        await client.SetRetentionAsync(familyId, channelId, days);
         stdout.WriteLine(days is null ? "Messages are kept." : $"Messages expire after {days} days.");
         return 0;
     }
 
-    public async Task<int> Send()
+    public async Task<int> Send(Guid familyId, Guid channelId, string? text)
     {
         var (_, client) = await SignedIn();
-        var sent = await client.SendAsync(Family(), ChannelId(), MessageText());
+        var sent = await client.SendAsync(familyId, channelId, await MessageText(client, text));
         stdout.WriteLine($"Sent as #{sent.Seq} (message id {sent.ClientMessageId}).");
         return 0;
     }
 
-    public async Task<int> Edit()
+    public async Task<int> Edit(Guid familyId, Guid channelId, Guid message, string? text)
     {
         var (_, client) = await SignedIn();
-        var sent = await client.EditAsync(Family(), ChannelId(), Guid.Parse(options.Require("message")), MessageText());
+        var sent = await client.EditAsync(familyId, channelId, message, await MessageText(client, text));
         stdout.WriteLine($"Edit sent as #{sent.Seq}.");
         return 0;
     }
 
-    public async Task<int> Delete()
+    public async Task<int> Delete(Guid familyId, Guid channelId, Guid message)
     {
         var (_, client) = await SignedIn();
-        var sent = await client.DeleteAsync(Family(), ChannelId(), Guid.Parse(options.Require("message")));
+        var sent = await client.DeleteAsync(familyId, channelId, message);
         stdout.WriteLine($"Deleted (#{sent.Seq}).");
         return 0;
     }
 
-    private string MessageText()
+    /// <summary>
+    /// --text, else standard input. Scripts written when the CLI still read a passphrase from standard input put it on
+    /// the first line, in front of the message: such a first line is checked on this device against the account's key
+    /// bundle, and the message refused rather than publish the passphrase to every member of the channel.
+    /// </summary>
+    private async Task<string> MessageText(VaultClient client, string? text)
     {
-        var text = options.Get("text") ?? stdin.ReadToEnd().TrimEnd('\r', '\n');
-        return text.Length > 0 ? text : throw new ArgumentException("No message: give --text or pipe the text in.");
+        if (text is not null)
+        {
+            return text.Length > 0 ? text : throw new CliException("--text is empty: give the message text.", ExitCodes.Usage);
+        }
+        if (promptSecret is not null)
+        {
+            stderr.WriteLine("Type the message; end it with Ctrl+D on a line of its own.");
+        }
+        var piped = stdin.ReadToEnd().TrimEnd('\r', '\n');
+        if (piped.Length == 0)
+        {
+            throw new CliException("No message text: give --text TEXT, or pipe the text in (echo TEXT | vault send ...).", ExitCodes.Usage);
+        }
+        var firstLine = piped.Split('\n', 2)[0].TrimEnd('\r');
+        if (firstLine.Length < piped.Length && await client.IsPassphraseAsync(firstLine))
+        {
+            throw new CliException("The first line of the text is your passphrase: nothing was sent. The passphrase is never read from " +
+                "standard input; pipe in only the message, and give the passphrase to `vault login` by VAULT_PASSPHRASE, " +
+                "--passphrase-file or the prompt. If a script holds it in plain text, consider `vault passphrase change`.");
+        }
+        return piped;
     }
 
     /// <summary>Every message after --after (default: all), page by page; --mark-read records "gelezen" up to the last.</summary>
-    public async Task<int> Read()
+    public async Task<int> Read(Guid familyId, Guid channelId, long? from, bool markRead)
     {
         var (_, client) = await SignedIn();
-        var after = options.Get("after") is { } a ? long.Parse(a, CultureInfo.InvariantCulture) : 0;
+        var after = from ?? 0;
         while (true)
         {
-            var (messages, last) = await client.HistoryAsync(Family(), ChannelId(), after);
+            var (messages, last) = await client.HistoryAsync(familyId, channelId, after);
             foreach (var m in messages)
             {
                 stdout.WriteLine(Format(m));
@@ -138,17 +153,17 @@ internal sealed partial class Context
                 break;
             }
         }
-        if (options.Has("mark-read") && after > 0)
+        if (markRead && after > 0)
         {
-            await client.MarkReadAsync(Family(), ChannelId(), after);
+            await client.MarkReadAsync(familyId, channelId, after);
         }
         return 0;
     }
 
-    public async Task<int> Receipts()
+    public async Task<int> Receipts(Guid familyId, Guid channelId)
     {
         var (_, client) = await SignedIn();
-        foreach (var r in await client.ReceiptsAsync(Family(), ChannelId()))
+        foreach (var r in await client.ReceiptsAsync(familyId, channelId))
         {
             stdout.WriteLine($"{r.UserId} read up to #{r.UpToSeq} at {r.At:yyyy-MM-dd HH:mm}");
         }
@@ -159,12 +174,10 @@ internal sealed partial class Context
     /// Prints messages as they arrive, after catching up from the stored cursors; --count N stops after N, --family and
     /// --channel narrow what is shown (cursors of other channels are kept, not advanced past unseen messages).
     /// </summary>
-    public async Task<int> Listen()
+    public async Task<int> Listen(Guid? family, Guid? channel, int? limit)
     {
         var (p, client) = await SignedIn();
-        var count = options.Get("count") is { } c ? Number(c) : int.MaxValue;
-        var family = options.Get("family") is { } f ? Guid.Parse(f) : (Guid?)null;
-        var channel = options.Get("channel") is { } ch ? Guid.Parse(ch) : (Guid?)null;
+        var count = limit ?? int.MaxValue;
         var cursors = new Dictionary<Guid, long>(p.Cursors);
         await using var connection = new VaultConnection(client, p.Cursors);
         await connection.StartAsync();

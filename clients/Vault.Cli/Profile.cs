@@ -26,11 +26,16 @@ internal sealed record Profile(
     public static Profile? Load(string home) =>
         File.Exists(PathIn(home)) ? JsonSerializer.Deserialize<Profile>(File.ReadAllText(PathIn(home)), Json) : null;
 
-    public void Save(string home)
+    public void Save(string home) => Write(home, FileMode.Create);
+
+    /// <summary>Saves a new profile; never replaces one (its device keys would be lost for good).</summary>
+    public void SaveNew(string home) => Write(home, FileMode.CreateNew);
+
+    private void Write(string home, FileMode mode)
     {
         Directory.CreateDirectory(home);
         var path = PathIn(home);
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;

@@ -1,3 +1,4 @@
 using Vault.Cli;
 
-return await CliApp.RunAsync(args, Console.Out, Console.Error, Console.In, Environment.GetEnvironmentVariable);
+return await CliApp.RunAsync(args, Console.Out, Console.Error, Console.In, Environment.GetEnvironmentVariable,
+    promptSecret: Console.IsInputRedirected ? null : Terminal.ReadSecret);

@@ -100,17 +100,18 @@ public sealed partial class VaultClient
         {
             return;
         }
-        string? type = null, title = null;
+        string? type = null, title = null, detail = null;
         try
         {
             using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
             type = problem.RootElement.TryGetProperty("type", out var t) ? t.GetString() : null;
             title = problem.RootElement.TryGetProperty("title", out var ti) ? ti.GetString() : null;
+            detail = problem.RootElement.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
         }
         catch (JsonException)
         {
             // not a problem document (e.g. a proxy's HTML page): status alone
         }
-        throw new VaultApiException((int)response.StatusCode, type, title);
+        throw new VaultApiException((int)response.StatusCode, type, title, detail);
     }
 }

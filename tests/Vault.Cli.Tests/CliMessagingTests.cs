@@ -77,6 +77,24 @@ public sealed partial class CliMessagingTests : IAsyncLifetime
         Assert.Contains("archived", (await Ok(guardian, "channel", "list", "--family", familyId)).Out, StringComparison.Ordinal);
     }
 
+    /// <summary>Issue 9.11: `printf 'PASSPHRASE\nHallo\n' | vault send ...` with VAULT_PASSPHRASE unset.</summary>
+    [Fact]
+    public async Task Send_PassphrasePipedInFrontOfTheText_RefusedAndNothingSent()
+    {
+        string[] send = ["send", "--family", familyId, "--channel", channelId];
+        var refused = await Cli.RunAsync(guardian, send, stdin: new StringReader(Passphrase + "\nHallo\n"));
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("The first line of the text is your passphrase: nothing was sent.", refused.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain(Passphrase, refused.Err, StringComparison.Ordinal);
+        var history = await Ok(coordinator, "read", "--family", familyId, "--channel", channelId);
+        Assert.DoesNotContain(Passphrase, history.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hallo", history.Out, StringComparison.Ordinal);
+
+        // Two lines of which the first is not the passphrase: an ordinary message.
+        Assert.Equal(0, (await Cli.RunAsync(guardian, send, stdin: new StringReader("Hoi\nHallo\n"))).Code);
+        Assert.Contains("Hallo", (await Ok(coordinator, "read", "--family", familyId, "--channel", channelId)).Out, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AuditVerify_StoredEntryAltered_ExitsNonZeroNamingIt()
     {

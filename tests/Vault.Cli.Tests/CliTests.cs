@@ -97,14 +97,6 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Contains("revoked", (await Run(laptop, "devices", "list")).Out, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Cli_UnknownCommand_PrintsUsageAndExits2()
-    {
-        var result = await Run(Path.Combine(root, "x"), "frobnicate");
-        Assert.Equal(2, result.Code);
-        Assert.Contains("usage: vault", result.Err, StringComparison.Ordinal);
-    }
-
     private static Task<(int Code, string Out, string Err)> Run(string home, params string[] args) => RunAs(home, Passphrase, args);
 
     private static async Task<(int Code, string Out, string Err)> RunAs(string home, string passphrase, params string[] args)

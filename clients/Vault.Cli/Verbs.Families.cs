@@ -1,0 +1,92 @@
+using System.CommandLine;
+
+namespace Vault.Cli;
+
+/// <summary>`vault family ...`, `vault grant`, `vault grants`, `vault withdraw`.</summary>
+internal static partial class Verbs
+{
+    private const string SomeId = "3f2b1c4e-9a7d-4e21-b5c3-0d8e6f1a2b3c";
+
+    private static Command Family(Context c)
+    {
+        var reference = Opt.Text("--reference", "The case reference (not a name: the server keeps no readable name of a family).",
+            "REF", required: true);
+        var gemeente = Opt.Text("--gemeente", "The CBS municipality code, e.g. GM0363 (Amsterdam).", "GM0000", required: true);
+        var start = Opt.Date("--start", "The start of the trajectory.", required: true);
+        var end = Opt.Date("--end", "The planned end.");
+        var create = new Verb("create", "Open a family (coordinators and wijkcoaches).",
+            "vault family create --reference KG-2026-7 --gemeente GM0363 --start 2026-11-01")
+        {
+            reference, gemeente, start, end,
+        }.Does(r => c.FamilyCreate(r.Must(reference), r.Must(gemeente), r.Must(start), r.GetValue(end)));
+
+        var list = new Verb("list", "List your families and your role in each.", "vault family list").Does(_ => c.FamilyList());
+
+        var membersOf = Opt.Family();
+        var members = new Verb("members", "List a family's members with their ids and roles.",
+            $"vault family members --family {SomeId}")
+        {
+            membersOf,
+        }.Does(r => c.FamilyMembers(r.Must(membersOf)));
+
+        var code = Opt.Text("--code", "The family invitation code you were given.", "CODE", required: true);
+        var join = new Verb("join", "Join a family with an existing account.", "vault family join --code CODE")
+        {
+            code,
+        }.Does(r => c.FamilyJoin(r.Must(code)));
+
+        var inviteTo = Opt.Family();
+        var role = Opt.Text("--role", "The role in the family, e.g. guardian, child, network (the server lists them if wrong).",
+            "ROLE", required: true);
+        var born = Opt.Date("--born", "A child's date of birth (decides the consent age rules).");
+        var invite = new Verb("invite", "Invite someone into a family; prints the code to hand over.",
+            $"vault family invite --family {SomeId} --role guardian",
+            $"vault family invite --family {SomeId} --role child --born 2012-05-17")
+        {
+            inviteTo, role, born,
+        }.Does(r => c.FamilyInvite(r.Must(inviteTo), r.Must(role), r.GetValue(born)));
+
+        return new Command("family", "Families: open, list, members, invitations.") { create, list, members, join, invite };
+    }
+
+    private static Verb Grant(Context c)
+    {
+        var family = Opt.Family();
+        var user = Opt.User("Who receives access.");
+        var scope = Opt.Text("--scope", "What the grant covers: channel:ID, documents:CATEGORY (plan, verslag, beschikking, voortgang, overig), progress or members.", "SCOPE", required: true);
+        var purpose = Opt.Text("--purpose", "Why: recorded with the grant and shown to the family.", "TEXT", required: true);
+        var permission = Opt.Permission("Default read.");
+        var basis = Opt.Text("--basis", "The legal basis (default consent).", "BASIS");
+        var until = Opt.Date("--until", "When the grant lapses (default: until withdrawn).");
+        var subject = Opt.Id("--subject", "The child the grant is about, when it is about one child.",
+            "`vault family members --family ID` shows the ids", required: false);
+        return new Verb("grant", "Sign a consent grant on this device (guardians); the scope's key is shared with the grantee.",
+            $"vault grant --family {SomeId} --user {SomeId} --scope channel:{SomeId} --purpose \"begeleiding\" --permission write",
+            $"vault grant --family {SomeId} --user {SomeId} --scope documents:verslag --purpose \"verslagen lezen\" --until 2027-07-01")
+        {
+            family, user, scope, purpose, permission, basis, until, subject,
+        }.Does(r => c.Grant(r.Must(family), r.Must(user), r.Must(scope), r.GetValue(permission), r.Must(purpose),
+            r.GetValue(basis), r.GetValue(until), r.GetValue(subject)));
+    }
+
+    private static Verb Grants(Context c)
+    {
+        var family = Opt.Family();
+        return new Verb("grants", "List a family's consent grants and their state.", $"vault grants --family {SomeId}")
+        {
+            family,
+        }.Does(r => c.Grants(r.Must(family)));
+    }
+
+    private static Verb Withdraw(Context c)
+    {
+        var family = Opt.Family();
+        var grant = Opt.Id("--grant", "The grant to withdraw.", "`vault grants --family ID` shows them");
+        var reason = Opt.Text("--reason", "Why (recorded).", "TEXT");
+        return new Verb("withdraw", "Withdraw a grant; prints the signed receipt of what the grantee accessed.",
+            $"vault withdraw --family {SomeId} --grant {SomeId} --reason \"traject afgerond\"")
+        {
+            family, grant, reason,
+        }.Does(r => c.Withdraw(r.Must(family), r.Must(grant), r.GetValue(reason)));
+    }
+}

@@ -1,0 +1,141 @@
+using System.CommandLine;
+
+namespace Vault.Cli;
+
+/// <summary>`vault channel ...`, `vault send`, `vault edit`, `vault delete`, `vault read`, `vault receipts`, `vault listen`.</summary>
+internal static partial class Verbs
+{
+    private const string Text = "The message text. Without it the text is read from standard input (better: arguments " +
+                                "show up in process lists and shell history). Never put the passphrase there.";
+
+    private static Command Channel(Context c)
+    {
+        var family = Opt.Family();
+        var name = Opt.Text("--name", "The channel's name (encrypted: the server never sees it).", "NAME", required: true);
+        var purpose = Opt.Text("--purpose", "Why the members get access: recorded with each grant.", "TEXT", required: true);
+        var members = Opt.Members("Who else joins, each with read or write (default write).");
+        var retention = Opt.Number("--retention-days", "Delete messages after this many days (default: kept).", "N", 1);
+        var create = new Verb("create", "Open a channel (guardians sign the members' grants on this device).",
+            $"vault channel create --family {SomeId} --name kennismaking --purpose \"kennismaking\" --members {SomeId}",
+            $"vault channel create --family {SomeId} --name school --purpose \"schoolcontact\" --members {SomeId}:read --retention-days 365")
+        {
+            family, name, purpose, members, retention,
+        }.Does(r => c.ChannelCreate(r.Must(family), r.Must(name), r.Must(purpose), r.GetValue(members) ?? [], r.GetValue(retention)));
+
+        var listFamily = Opt.Family();
+        var list = new Verb("list", "List a family's channels you can read.", $"vault channel list --family {SomeId}")
+        {
+            listFamily,
+        }.Does(r => c.ChannelList(r.Must(listFamily)));
+
+        var (addFamily, addChannel) = (Opt.Family(), Opt.Channel());
+        var addUser = Opt.User("Who joins.");
+        var addPurpose = Opt.Text("--purpose", "Why they get access: recorded with the grant.", "TEXT", required: true);
+        var permission = Opt.Permission("Default write.");
+        var basis = Opt.Text("--basis", "The legal basis (default consent).", "BASIS");
+        var history = Opt.Flag("--history", "Share the earlier messages too (default: only from now on).");
+        var add = new Verb("add-member", "Add someone to a channel: a guardian signs the grant and shares the channel's key.",
+            $"vault channel add-member --family {SomeId} --channel {SomeId} --user {SomeId} --purpose \"begeleiding\" --history")
+        {
+            addFamily, addChannel, addUser, addPurpose, permission, basis, history,
+        }.Does(r => c.ChannelAddMember(r.Must(addFamily), r.Must(addChannel), r.Must(addUser), r.GetValue(permission),
+            r.Must(addPurpose), r.GetValue(basis), r.GetValue(history)));
+
+        var (removeFamily, removeChannel) = (Opt.Family(), Opt.Channel());
+        var removeUser = Opt.User("Who leaves.");
+        var reason = Opt.Text("--reason", "Why (recorded).", "TEXT");
+        var remove = new Verb("remove-member", "Withdraw someone's grants on a channel; its key rotates before the next message.",
+            $"vault channel remove-member --family {SomeId} --channel {SomeId} --user {SomeId} --reason \"traject afgerond\"")
+        {
+            removeFamily, removeChannel, removeUser, reason,
+        }.Does(r => c.ChannelRemoveMember(r.Must(removeFamily), r.Must(removeChannel), r.Must(removeUser), r.GetValue(reason)));
+
+        var (archiveFamily, archiveChannel) = (Opt.Family(), Opt.Channel());
+        var archive = new Verb("archive", "Archive a channel: it stays readable and takes no new messages.",
+            $"vault channel archive --family {SomeId} --channel {SomeId}")
+        {
+            archiveFamily, archiveChannel,
+        }.Does(r => c.ChannelArchive(r.Must(archiveFamily), r.Must(archiveChannel)));
+
+        var (keepFamily, keepChannel) = (Opt.Family(), Opt.Channel());
+        var days = Opt.DaysOrNone("How many days messages are kept, or none to keep them.");
+        var retentionVerb = new Verb("retention", "Set how long a channel's messages are kept.",
+            $"vault channel retention --family {SomeId} --channel {SomeId} --days 365",
+            $"vault channel retention --family {SomeId} --channel {SomeId} --days none")
+        {
+            keepFamily, keepChannel, days,
+        }.Does(r => c.ChannelRetention(r.Must(keepFamily), r.Must(keepChannel), r.GetValue(days)));
+
+        return new Command("channel", "Channels: open, list, members, archive, retention.")
+        {
+            create, list, add, remove, archive, retentionVerb,
+        };
+    }
+
+    private static Verb Send(Context c)
+    {
+        var (family, channel, text) = (Opt.Family(), Opt.Channel(), Opt.Text("--text", Text, "TEXT"));
+        return new Verb("send", "Send a message to a channel (encrypted and signed on this device).",
+            $"echo \"Dinsdag om tien uur?\" | vault send --family {SomeId} --channel {SomeId}",
+            $"vault send --family {SomeId} --channel {SomeId} < bericht.txt")
+        {
+            family, channel, text,
+        }.Does(r => c.Send(r.Must(family), r.Must(channel), r.GetValue(text)));
+    }
+
+    private static Verb Edit(Context c)
+    {
+        var (family, channel, text) = (Opt.Family(), Opt.Channel(), Opt.Text("--text", Text, "TEXT"));
+        var message = Opt.Id("--message", "The message to correct.", "`vault send` printed it; `vault read` shows edits' targets");
+        return new Verb("edit", "Correct one of your messages (the original stays in the history as edited).",
+            $"echo \"Woensdag om tien uur?\" | vault edit --family {SomeId} --channel {SomeId} --message {SomeId}")
+        {
+            family, channel, message, text,
+        }.Does(r => c.Edit(r.Must(family), r.Must(channel), r.Must(message), r.GetValue(text)));
+    }
+
+    private static Verb Delete(Context c)
+    {
+        var (family, channel) = (Opt.Family(), Opt.Channel());
+        var message = Opt.Id("--message", "The message to delete.", "`vault send` printed it");
+        return new Verb("delete", "Delete one of your messages for everyone.",
+            $"vault delete --family {SomeId} --channel {SomeId} --message {SomeId}")
+        {
+            family, channel, message,
+        }.Does(r => c.Delete(r.Must(family), r.Must(channel), r.Must(message)));
+    }
+
+    private static Verb Read(Context c)
+    {
+        var (family, channel) = (Opt.Family(), Opt.Channel());
+        var after = Opt.Number("--after", "Only messages after this number (default: all).", "SEQ", 0L);
+        var markRead = Opt.Flag("--mark-read", "Record that you have read up to the last message shown (\"gelezen\").");
+        return new Verb("read", "Show a channel's messages, decrypted and verified on this device.",
+            $"vault read --family {SomeId} --channel {SomeId} --mark-read",
+            $"vault read --family {SomeId} --channel {SomeId} --after 40")
+        {
+            family, channel, after, markRead,
+        }.Does(r => c.Read(r.Must(family), r.Must(channel), r.GetValue(after), r.GetValue(markRead)));
+    }
+
+    private static Verb Receipts(Context c)
+    {
+        var (family, channel) = (Opt.Family(), Opt.Channel());
+        return new Verb("receipts", "Show who has read a channel up to which message.",
+            $"vault receipts --family {SomeId} --channel {SomeId}")
+        {
+            family, channel,
+        }.Does(r => c.Receipts(r.Must(family), r.Must(channel)));
+    }
+
+    private static Verb Listen(Context c)
+    {
+        var (family, channel) = (Opt.Family(required: false), Opt.Channel(required: false));
+        var count = Opt.Number("--count", "Stop after this many messages (default: keep listening).", "N", 1);
+        return new Verb("listen", "Print messages as they arrive, after catching up from where the last listen stopped.",
+            "vault listen", $"vault listen --family {SomeId} --count 1")
+        {
+            family, channel, count,
+        }.Does(r => c.Listen(r.GetValue(family), r.GetValue(channel), r.GetValue(count)));
+    }
+}
