@@ -11,7 +11,10 @@ public sealed partial class ServerProcess
         return process.ExitCode;
     }
 
-    /// <summary>After <see cref="KillAsync"/>: the same binary on the same data directory and URL, once it listens again.</summary>
+    /// <summary>
+    /// After <see cref="KillAsync"/>: the same binary on the same data directory, URL and issuer (the first start had
+    /// no fixed port, so its issuer is passed on: tokens issued before the crash stay valid), once it listens again.
+    /// </summary>
     public async Task RestartAsync()
     {
         if (!process.HasExited)
@@ -19,7 +22,7 @@ public sealed partial class ServerProcess
             throw new InvalidOperationException("The server is still running: kill it first.");
         }
         process.Dispose();
-        process = Launch(DataDirectory, Url);
+        process = Launch(DataDirectory, Url, PublicUrl);
         await ReadStartupAsync(needInvitation: false);
     }
 }

@@ -24,7 +24,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return server;
     }
 
-    private static Process Launch(string dataDirectory, string urls)
+    /// <summary>The issuer the server announced at its first start (a restart keeps it, as an operator would).</summary>
+    public string PublicUrl { get; private set; } = "";
+
+    private static Process Launch(string dataDirectory, string urls, string? publicUrl = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -34,9 +37,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
         foreach (var arg in new[]
                  {
                      Path.Combine(AppContext.BaseDirectory, "Vault.Server.dll"), "--urls", urls,
-                     "--Vault:DataDirectory", dataDirectory, "--Vault:AllowInsecureHttp", "true",
+                     "--Vault:DataDirectory", dataDirectory,
                      "--Vault:Kdf:OpsLimit", "3", "--Vault:Kdf:MemLimitBytes", "8388608",
-                 })
+                     // Every CLI run of a test logs in anew from 127.0.0.1: far above the anonymous limit of a real office.
+                     "--Vault:RateLimits:AnonymousBurst", "100000", "--Vault:RateLimits:AnonymousPermitsPerMinute", "100000",
+                 }.Concat(publicUrl is null ? [] : ["--Vault:PublicUrl", publicUrl]))
         {
             info.ArgumentList.Add(arg);
         }
@@ -55,6 +60,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
             if (line.StartsWith("Admin invitation: ", StringComparison.Ordinal))
             {
                 AdminInvitation = line["Admin invitation: ".Length..].Trim();
+            }
+            else if (IssuerPattern().Match(line) is { Success: true } issuer)
+            {
+                PublicUrl = issuer.Groups[1].Value;
             }
             else if (ListeningPattern().Match(line) is { Success: true } match)
             {
@@ -80,6 +89,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
             // best effort: a temp directory
         }
     }
+
+    [GeneratedRegex(@"Public URL \(issuer\): (\S+)")]
+    private static partial Regex IssuerPattern();
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningPattern();

@@ -52,12 +52,18 @@ public sealed class BootstrapOutput(TextWriter writer)
 /// valid one cannot be printed again (only its hash is stored), so it is left alone.
 /// </summary>
 internal sealed partial class IdentityBootstrap(IServiceProvider services, BootstrapOutput output, TimeProvider clock,
-    IOptions<VaultOptions> options, ILogger<IdentityBootstrap> logger) : IHostedService
+    IOptions<VaultOptions> options, ServerSecrets secrets, ILogger<IdentityBootstrap> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // A relative data directory depends on the working directory (dotnet run: the project's): say where it is.
         LogDataDirectory(logger, options.Value.FullDataDirectory);
+        var endpoint = services.GetRequiredService<PublicEndpoint>();
+        LogPublicUrl(logger, endpoint.Url);
+        if (services.GetService<KeyEncryptionKey>() is null)
+        {
+            LogUnsealed(logger, secrets.KeysDirectory);
+        }
         await using var scope = services.CreateAsyncScope();
         var provider = scope.ServiceProvider;
         await OAuthClients.EnsureAsync(provider, cancellationToken);
@@ -87,6 +93,13 @@ internal sealed partial class IdentityBootstrap(IServiceProvider services, Boots
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Data directory: {Path}")]
     private static partial void LogDataDirectory(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Public URL (issuer): {Url}")]
+    private static partial void LogPublicUrl(ILogger logger, Uri url);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No key-encryption key configured: the server's keys in {Path} are stored unsealed " +
+        "(mode 0600). Acceptable only for the embedded default on 127.0.0.1; elsewhere set Vault:KeyEncryptionKeyFile.")]
+    private static partial void LogUnsealed(ILogger logger, string path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message =
         "No account exists yet; the admin invitation printed earlier is valid until {ExpiresAt:u}. Restart after then for a new one.")]
