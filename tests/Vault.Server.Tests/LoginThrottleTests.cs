@@ -59,15 +59,12 @@ public sealed class LoginThrottleTests : IDisposable
     [Fact]
     public async Task Login_FailuresFromOneAddress_TheUserElsewhereStillLogsIn()
     {
-        var cast = new Cast(server);
-        var coordinator = await cast.AccountAsync(Roles.Coordinator, "coordinator");
+        await new Cast(server).FamilyAsync(); // a guardian, "moeder": no second factor, so no code tied to the clock
         using var http = server.NewHttp();
-        var attacker = await AttemptsAsync(http, "coordinator", "203.0.113.7");
+        var attacker = await AttemptsAsync(http, "moeder", "203.0.113.7");
         Assert.StartsWith("429", attacker[^1], StringComparison.Ordinal);
 
-        var secret = cast.TotpSecrets[coordinator.Session!.UserId];
-        var fromHome = await TokenAsync(http, "coordinator", "192.0.2.50", await AuthKeyAsync("coordinator", Cast.Passphrase),
-            VaultServer.TotpCode(secret, 1));
+        var fromHome = await TokenAsync(http, "moeder", "192.0.2.50", await AuthKeyAsync("moeder", Cast.Passphrase), null);
         Assert.Equal(HttpStatusCode.OK, fromHome.StatusCode);
     }
 
