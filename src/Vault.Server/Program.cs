@@ -1,4 +1,3 @@
-using Scalar.AspNetCore;
 using Vault.Server.Audit;
 using Vault.Server.Consent;
 using Vault.Server.Data;
@@ -26,8 +25,7 @@ var app = builder.Build();
 
 app.UseVaultPipeline();
 app.MapVaultHealth();
-app.MapOpenApi("/openapi/v1.json");
-app.MapScalarApiReference();
+app.MapVaultApiDescription();
 app.MapVaultIdentity();
 app.MapVaultKeys();
 app.MapVaultFamilies();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Scalar.AspNetCore;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HostFiltering;
@@ -75,6 +76,17 @@ public static class HostSetup
         app.UseHubAccessTokenFromQuery();
         app.UseAuthentication();
         app.UseAuthorization();
+        return app;
+    }
+
+    /// <summary>
+    /// The OpenAPI document (one, v1) and its reader at /scalar/. The reader loads nothing from elsewhere (no web fonts,
+    /// no telemetry): the page's CSP allows only this server, and a family's coordinator need not tell a CDN she looked.
+    /// </summary>
+    public static WebApplication MapVaultApiDescription(this WebApplication app)
+    {
+        app.MapOpenApi("/openapi/v1.json");
+        app.MapScalarApiReference(reference => reference.DisableDefaultFonts().DisableTelemetry());
         return app;
     }
 
