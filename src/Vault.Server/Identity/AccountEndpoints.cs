@@ -71,16 +71,16 @@ internal static class AccountEndpoints
         }
         // A stolen access token must not become an unlimited oracle for the current passphrase: the login throttle counts.
         var client = http.Connection.RemoteIpAddress;
-        if (throttle.RetryAfter(user.UserName!, client) is { } wait)
+        if (throttle.RetryAfter(PreLogin.Normalize(user.UserName!), client) is { } wait)
         {
             return RateLimits.TooMany(wait);
         }
         if (request.CurrentAuthKey is null || !AuthKeyHasher.Verify(user.PasswordHash, Convert.ToBase64String(request.CurrentAuthKey)))
         {
-            throttle.Failed(user.UserName!, client);
+            throttle.Failed(PreLogin.Normalize(user.UserName!), client);
             return Problems.BadRequest(ProblemTypes.InvalidCredentials, "The current passphrase is wrong.");
         }
-        throttle.Succeeded(user.UserName!, client);
+        throttle.Succeeded(PreLogin.Normalize(user.UserName!), client);
         await audit.AppendAsync(AuditEvent.For(Actor.From(http), AuditActions.PassphraseChanged, null, "account/passphrase"), ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         user.PasswordHash = AuthKeyHasher.Hash(request.NewAuthKey);

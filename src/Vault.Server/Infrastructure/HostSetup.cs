@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Scalar.AspNetCore;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Scalar.AspNetCore;
 using Vault.Server.Identity;
 using Vault.Server.Messaging;
 
