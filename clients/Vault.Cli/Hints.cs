@@ -14,7 +14,6 @@ internal static class Hints
             "Use the current code from your authenticator app (each code works once) and check this machine's clock.",
         ProblemTypes.InvalidCredentials =>
             "Check the username and the passphrase (VAULT_PASSPHRASE, --passphrase-file, or the prompt).",
-        ProblemTypes.AccountLocked => "Too many failed attempts: wait a while, or ask an administrator.",
         ProblemTypes.DeviceRevoked =>
             "This device was revoked. Set this machine up again with `vault login --server URL --username NAME` in an empty VAULT_HOME.",
         ProblemTypes.InvalidInvitation => "Ask for a new invitation code: a code works once and expires.",
@@ -23,7 +22,7 @@ internal static class Hints
         ProblemTypes.NotFound => $"Check the ids given to `{command}`: the list commands (e.g. `vault family list`) show valid ones.",
         ProblemTypes.NoConsent => "No consent grant covers this: a guardian of the family can grant it (`vault grant --help`).",
         ProblemTypes.ChannelArchived => "The channel is archived: it stays readable, it takes no new messages.",
-        ProblemTypes.RateLimited => "Too many requests: wait a moment and try again.",
+        ProblemTypes.RateLimited => "Too many attempts or requests: wait as long as the server said, then try again.",
         ProblemTypes.Internal => "The server failed; try again later, or tell its administrator.",
         _ => null,
     };

@@ -22,7 +22,6 @@ public static class ProblemTypes
     public const string Internal = Prefix + "internal";
 
     public const string InvalidCredentials = Prefix + "invalid-credentials";
-    public const string AccountLocked = Prefix + "account-locked";
     public const string SecondFactorRequired = Prefix + "second-factor-required";
     public const string InvalidSecondFactor = Prefix + "invalid-second-factor";
     public const string InvalidInvitation = Prefix + "invalid-invitation";

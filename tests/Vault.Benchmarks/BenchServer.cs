@@ -76,6 +76,8 @@ public sealed partial class BenchServer : WebApplicationFactory<Program>
         // The whole cast logs in from 127.0.0.1 within seconds: the anonymous rate limit is not what is measured.
         builder.UseSetting("Vault:RateLimits:AnonymousPermitsPerMinute", "1000000");
         builder.UseSetting("Vault:RateLimits:AnonymousBurst", "1000000");
+        builder.UseSetting("Vault:RateLimits:TokenPermitsPerMinute", "1000000");
+        builder.UseSetting("Vault:RateLimits:TokenBurst", "1000000");
         builder.ConfigureLogging(logging =>
         {
             logging.ClearProviders();

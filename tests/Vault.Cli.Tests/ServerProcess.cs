@@ -41,6 +41,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
                      "--Vault:Kdf:OpsLimit", "3", "--Vault:Kdf:MemLimitBytes", "8388608",
                      // Every CLI run of a test logs in anew from 127.0.0.1: far above the anonymous limit of a real office.
                      "--Vault:RateLimits:AnonymousBurst", "100000", "--Vault:RateLimits:AnonymousPermitsPerMinute", "100000",
+                     "--Vault:RateLimits:TokenBurst", "100000", "--Vault:RateLimits:TokenPermitsPerMinute", "100000",
                  }.Concat(publicUrl is null ? [] : ["--Vault:PublicUrl", publicUrl]))
         {
             info.ArgumentList.Add(arg);

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Vault.Crypto;
 
 namespace Vault.Server.Tests;
@@ -88,6 +90,10 @@ public sealed class AtRestTests : IDisposable
     }
 
     [Fact]
+    public void KeyEncryptionKeyFile_Missing_RefusedWithWhatToDo() =>
+        AssertStartRefused(new() { ["Vault:KeyEncryptionKeyFile"] = Path.Combine(secrets, "nothing-here") }, "openssl rand -base64 32");
+
+    [Fact]
     public async Task KeyEncryptionKeyFile_InsideTheDataDirectory_Refused()
     {
         Directory.CreateDirectory(data);
@@ -99,7 +105,12 @@ public sealed class AtRestTests : IDisposable
     [Fact]
     public async Task Ready_PolledRepeatedly_WritesNothingAfterTheFirstProbe()
     {
-        using var server = new VaultServer { DataDirectoryOverride = data, KeepData = true };
+        // The clock stands still: however slow this machine, all the polls fall within one probe interval.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var server = new VaultServer
+        {
+            DataDirectoryOverride = data, KeepData = true, ConfigureTestServices = s => s.AddSingleton<TimeProvider>(clock),
+        };
         using var http = server.NewHttp();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
         var before = Snapshot(Path.Combine(data, "blobs"));

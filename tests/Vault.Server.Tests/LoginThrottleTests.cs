@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Vault.Contracts;
 using Vault.Contracts.Identity;
+using Vault.Server.Identity;
+using Vault.Server.Infrastructure;
 
 namespace Vault.Server.Tests;
 
@@ -24,6 +26,20 @@ public sealed class LoginThrottleTests : IDisposable
     };
 
     public void Dispose() => server.Dispose();
+
+    [Fact]
+    public async Task WithToken_BurstExceeded_429EvenForMadeUpTokens()
+    {
+        using var limited = new VaultServer { Settings = { ["Vault:RateLimits:TokenBurst"] = "2", ["Vault:RateLimits:TokenPermitsPerMinute"] = "1" } };
+        using var http = limited.NewHttp();
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await Probe.SendAsync(http, HttpMethod.Get, "/account", "made.up.token")).StatusCode);
+        }
+        await Probe.AssertProblemAsync(await Probe.SendAsync(http, HttpMethod.Get, "/account", "made.up.token"),
+            HttpStatusCode.TooManyRequests, ProblemTypes.RateLimited);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode); // a bucket of its own
+    }
 
     [Fact]
     public async Task Anonymous_BurstExceeded_429WithRetryAfterWhateverForwardedForSays()
@@ -68,11 +84,52 @@ public sealed class LoginThrottleTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, fromHome.StatusCode);
     }
 
-    /// <summary>Seven wrong logins in a row, each as "status type retry-after".</summary>
-    private static async Task<List<string>> AttemptsAsync(HttpClient http, string username, string address)
+    [Fact]
+    public async Task Login_GuessesSpreadOverAddresses_WaitForThemButNotForTheUser()
+    {
+        await new Cast(server).FamilyAsync();
+        using var http = server.NewHttp();
+        var guessers = Enumerable.Range(1, 5).Select(i => $"203.0.113.{i}").ToList();
+        foreach (var address in guessers.Take(4))
+        {
+            await AttemptsAsync(http, "moeder", address, count: 5); // 20 in all: the shared waits begin
+        }
+        await AttemptsAsync(http, "moeder", guessers[4], count: 1);
+
+        // An address that guessed before waits, though it is within its own free tries...
+        Assert.Equal(["429 urn:vault:problem:rate-limited 1"], await AttemptsAsync(http, "moeder", guessers[0], count: 1));
+        // ...while the user, from an address that never guessed wrong, is not held up by it.
+        var fromHome = await TokenAsync(http, "moeder", "192.0.2.50", await AuthKeyAsync("moeder", Cast.Passphrase), null);
+        Assert.Equal(HttpStatusCode.OK, fromHome.StatusCode);
+    }
+
+    [Fact]
+    public async Task Login_NameNoAccountCanHave_AnsweredAsUnknownAndNotRemembered()
+    {
+        using var http = server.NewHttp();
+        var tracked = server.Services.GetRequiredService<LoginThrottle>();
+        var answers = await AttemptsAsync(http, new string('x', 100_000), "198.51.100.9", count: 7);
+        Assert.All(answers, a => Assert.Equal("400 urn:vault:problem:invalid-credentials -", a));
+        Assert.Equal(0, tracked.Tracked);
+    }
+
+    [Fact]
+    public void Throttle_FloodOfNames_StaysWithinItsBound()
+    {
+        var throttle = new LoginThrottle(Microsoft.Extensions.Options.Options.Create(new VaultOptions()), clock);
+        var address = IPAddress.Parse("198.51.100.10");
+        for (var i = 0; i < LoginThrottle.MaxEntries; i++)
+        {
+            throttle.Failed($"naam{i}", address); // two entries each: the name at this address, and the name
+        }
+        Assert.InRange(throttle.Tracked, 1, LoginThrottle.MaxEntries);
+    }
+
+    /// <summary>Wrong logins in a row (seven unless told), each as "status type retry-after".</summary>
+    private static async Task<List<string>> AttemptsAsync(HttpClient http, string username, string address, int count = 7)
     {
         var answers = new List<string>();
-        for (var i = 0; i < 7; i++)
+        for (var i = 0; i < count; i++)
         {
             var response = await TokenAsync(http, username, address, Convert.ToBase64String(new byte[32]), null);
             var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();

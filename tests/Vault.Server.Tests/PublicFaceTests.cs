@@ -92,10 +92,16 @@ public sealed class PublicFaceTests
         Assert.Equal("max-age=31536000", proxied.Headers.GetValues("Strict-Transport-Security").Single());
     }
 
-    [Fact]
-    public async Task ForwardedProto_FromAnUntrustedAddress_Ignored()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // ASPNETCORE_FORWARDEDHEADERS_ENABLED, which on its own would believe everyone
+    public async Task ForwardedProto_FromAnUntrustedAddress_Ignored(bool frameworkForwardingOn)
     {
         using var server = new VaultServer(); // no trusted proxies: nobody's X-Forwarded-* counts
+        if (frameworkForwardingOn)
+        {
+            server.Settings["ForwardedHeaders_Enabled"] = "true";
+        }
         using var http = server.NewHttp();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/health/live");
         request.Headers.Add("X-Forwarded-Proto", "https");

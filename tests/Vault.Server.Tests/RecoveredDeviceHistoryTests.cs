@@ -85,6 +85,25 @@ public sealed class RecoveredDeviceHistoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RecoverOnNewDevice_LostPhoneAndTheWrappersDeviceRevoked_StillReadsAllHistory()
+    {
+        // The guardian lost the device that wrapped every epoch so far: she recovers on a new one and revokes it.
+        var lostId = guardian.Session!.DeviceId;
+        var herNewPhone = server.NewClient();
+        await herNewPhone.RecoverOnNewDeviceAsync("moeder", Cast.Passphrase, "nieuwe telefoon");
+        await herNewPhone.RevokeDeviceAsync(lostId);
+
+        // Then opa loses his phone too: his history was wrapped by a device that is revoked now, before it was.
+        var opaOld = grandpa.Session!.DeviceId;
+        var opaNew = await RecoverAsync("opa.de.vries");
+        await opaNew.RevokeDeviceAsync(opaOld);
+
+        await AssertReadsEverythingAsync(opaNew, familyId, intro, family);
+        await SendAsync(WithoutIdentityKeys(herNewPhone.Session!), familyId, intro, "Na het verlies: alles nog leesbaar");
+        await AssertReadsEverythingAsync(opaNew, familyId, intro);
+    }
+
+    [Fact]
     public async Task LoginWithPassphrase_DeviceMissingWraps_WrapsThemAgain()
     {
         var phone = await RecoverAsync("opa.de.vries");

@@ -86,6 +86,8 @@ public sealed class VaultServer : WebApplicationFactory<Program>
         // Every test client comes from 127.0.0.1: the anonymous rate limit is tested on its own (RateLimitTests).
         builder.UseSetting("Vault:RateLimits:AnonymousPermitsPerMinute", "1000000");
         builder.UseSetting("Vault:RateLimits:AnonymousBurst", "1000000");
+        builder.UseSetting("Vault:RateLimits:TokenPermitsPerMinute", "1000000");
+        builder.UseSetting("Vault:RateLimits:TokenBurst", "1000000");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

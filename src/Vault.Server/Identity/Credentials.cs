@@ -21,6 +21,11 @@ internal static class Credentials
         IPAddress? client, string? username, string? authKeyBase64, string? totpCode, CancellationToken ct)
     {
         var name = PreLogin.Normalize(username ?? "");
+        if (!PreLogin.IsValidUsername(name))
+        {
+            // No account has such a name: the same answer as an unknown one, and nothing to count or remember.
+            return new(null, ProblemTypes.InvalidCredentials, "The username or passphrase is wrong.", "unknown-account");
+        }
         if (throttle.RetryAfter(name, client) is { } wait)
         {
             return new(null, ProblemTypes.RateLimited, "Too many failed attempts for this name: try again later.", "throttled", wait);

@@ -8,15 +8,17 @@ namespace Vault.Server.Identity;
 /// <summary>
 /// Failed logins slow down instead of locking an account. Per username and client address: after
 /// <c>FreeFailuresPerAddress</c> failures each further one doubles the wait (1 s, 2 s, 4 s … up to
-/// <c>MaxDelaySeconds</c>) before that address may try that name again; per username from all addresses together,
-/// the same after <c>FreeFailuresPerUsername</c>, capped at a minute so that guesses spread over many addresses stay
-/// slow while the real user is never shut out for long. The key is the normalised name as typed, looked at before the
-/// account is: unknown and known names are counted and answered identically. State is in memory (per node) and
-/// bounded; a restart forgets it, which costs an attacker nothing they could not get by waiting.
+/// <c>MaxDelaySeconds</c>) before that address may try that name again. Per username from all addresses together, the
+/// same after <c>FreeFailuresPerUsername</c> (capped at a minute), but only for addresses that have themselves failed
+/// for that name: guesses spread over many addresses get one free try per address and then wait, while the real user,
+/// from an address that never guessed wrong, is never held up by someone else's guessing. The key is the normalised
+/// (valid) name as typed, looked at before the account is: unknown and known names are counted and answered alike.
+/// State is in memory (per node), at most <see cref="MaxEntries"/> entries (the oldest go first); a restart forgets it,
+/// which costs an attacker nothing they could not get by waiting.
 /// </summary>
 public sealed class LoginThrottle(IOptions<VaultOptions> options, TimeProvider clock)
 {
-    private const int MaxEntries = 100_000;
+    public const int MaxEntries = 100_000;
     private static readonly TimeSpan Forget = TimeSpan.FromHours(1);
     private static readonly TimeSpan MaxSharedDelay = TimeSpan.FromMinutes(1);
     private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
@@ -28,13 +30,22 @@ public sealed class LoginThrottle(IOptions<VaultOptions> options, TimeProvider c
         public DateTimeOffset LastFailure;
     }
 
+    /// <summary>How many names and name-address pairs are remembered now.</summary>
+    public int Tracked => entries.Count;
+
     /// <summary>How long this address must wait before trying this name again; null when it may try now.</summary>
     public TimeSpan? RetryAfter(string username, IPAddress? client)
     {
         var now = clock.GetUtcNow();
-        var wait = new[] { Key(username, client), Key(username, null) }
-            .Select(key => entries.TryGetValue(key, out var entry) ? entry.NotBefore - now : TimeSpan.Zero)
-            .Max();
+        if (!entries.TryGetValue(Key(username, client), out var own) || now - own.LastFailure > Forget)
+        {
+            return null; // never failed for this name: the shared wait is not for this address
+        }
+        var wait = own.NotBefore - now;
+        if (entries.TryGetValue(Key(username, null), out var shared) && shared.NotBefore - now > wait)
+        {
+            wait = shared.NotBefore - now;
+        }
         return wait > TimeSpan.Zero ? wait : null;
     }
 
@@ -77,12 +88,19 @@ public sealed class LoginThrottle(IOptions<VaultOptions> options, TimeProvider c
         }
     }
 
+    /// <summary>Forgets what is old; if that is not enough, the least recently failed quarter.</summary>
     private void Prune(DateTimeOffset now)
     {
         foreach (var (key, entry) in entries)
         {
-            // Under a flood of names, what is neither delaying nor recent goes first.
-            if (now - entry.LastFailure > Forget || (entry.NotBefore < now && now - entry.LastFailure > TimeSpan.FromMinutes(5)))
+            if (now - entry.LastFailure > Forget)
+            {
+                entries.TryRemove(key, out _);
+            }
+        }
+        if (entries.Count > MaxEntries)
+        {
+            foreach (var (key, _) in entries.OrderBy(e => e.Value.LastFailure).Take(entries.Count - MaxEntries * 3 / 4).ToList())
             {
                 entries.TryRemove(key, out _);
             }

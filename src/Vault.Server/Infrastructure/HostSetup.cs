@@ -28,9 +28,10 @@ public static class HostSetup
         });
         builder.Services.Configure<ForwardedHeadersOptions>(endpoint.ConfigureForwardedHeaders);
         builder.Services.Configure<HostFilteringOptions>(hosts => endpoint.ConfigureHostFiltering(hosts, builder.Configuration));
-        // Host filtering runs inside the pipeline below (so a refusal is a problem like any other), not first.
+        // Host filtering and forwarded headers run in the pipeline below, as configured here, and nowhere else: the
+        // framework's own filters would run them first (and ASPNETCORE_FORWARDEDHEADERS_ENABLED would believe anyone).
         foreach (var filter in builder.Services.Where(d => d.ServiceType == typeof(IStartupFilter)
-                     && d.ImplementationType?.Name == "HostFilteringStartupFilter").ToList())
+                     && d.ImplementationType?.Name is "HostFilteringStartupFilter" or "ForwardedHeadersStartupFilter").ToList())
         {
             builder.Services.Remove(filter);
         }

@@ -30,9 +30,15 @@ public sealed class KeyEncryptionKey
             {
                 throw new InvalidOperationException("Vault:KeyEncryptionKeyFile must be outside the data directory: a key next to what it protects protects nothing.");
             }
-            text = File.Exists(file)
-                ? File.ReadAllText(file)
-                : throw new InvalidOperationException($"Vault:KeyEncryptionKeyFile {file} does not exist: {GenerateHint}.");
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidOperationException($"Vault:KeyEncryptionKeyFile {file} cannot be read by the server's user ({e.GetType().Name}): " +
+                    $"it must exist and be readable by that user only (in the compose image: owner uid 1654, mode 0400); {GenerateHint}.", e);
+            }
         }
         if (string.IsNullOrWhiteSpace(text))
         {

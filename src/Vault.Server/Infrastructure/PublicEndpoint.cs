@@ -69,12 +69,15 @@ public sealed class PublicEndpoint
         hosts.IncludeFailureMessage = false;
     }
 
-    /// <summary>Forwarded headers (client address and scheme only, never the host) from the configured proxies alone.</summary>
+    /// <summary>
+    /// Forwarded headers (client address and scheme only, never the host) from the configured proxies alone. Without
+    /// any, none at all: empty lists would mean "believe everyone" to the middleware (as ASP.NET Core's own
+    /// ASPNETCORE_FORWARDEDHEADERS_ENABLED sets it up).
+    /// </summary>
     public void ConfigureForwardedHeaders(ForwardedHeadersOptions forwarded)
     {
-        forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+        forwarded.ForwardedHeaders = HasTrustedProxies ? ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto : ForwardedHeaders.None;
         forwarded.ForwardLimit = 1;
-        // Empty lists would mean "believe everyone" to the middleware; it only runs when proxies are configured.
         forwarded.KnownProxies.Clear();
         forwarded.KnownIPNetworks.Clear();
         foreach (var proxy in Proxies)

@@ -7,9 +7,10 @@ using Vault.Contracts;
 namespace Vault.Server.Infrastructure;
 
 /// <summary>
-/// Requests to anonymous endpoints (login, registration, discovery, health, anything unmapped) draw from a token
-/// bucket per client address; running dry answers 429 with Retry-After. Endpoints that need a token are not limited
-/// here: without a valid one they cost a failed decryption and a 401.
+/// Requests draw from a token bucket per client address; running dry answers 429 with Retry-After. Anonymous
+/// endpoints (login, registration, discovery, health, anything unmapped) have a tight bucket; endpoints that need a
+/// token a generous one of their own, since a made-up token still costs a decryption before its 401. Hub messages
+/// after the connection is open are not HTTP requests and are not counted here.
 /// </summary>
 public static class RateLimits
 {
@@ -19,8 +20,10 @@ public static class RateLimits
         services.AddRateLimiter(limiter =>
         {
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => IsAnonymous(http)
-                ? RateLimitPartition.GetTokenBucketLimiter(ClientAddress.Partition(http.Connection.RemoteIpAddress), _ => Bucket(policy))
-                : RateLimitPartition.GetNoLimiter("token"));
+                ? RateLimitPartition.GetTokenBucketLimiter("anonymous " + ClientAddress.Partition(http.Connection.RemoteIpAddress),
+                    _ => Bucket(policy.AnonymousPermitsPerMinute, policy.AnonymousBurst))
+                : RateLimitPartition.GetTokenBucketLimiter("token " + ClientAddress.Partition(http.Connection.RemoteIpAddress),
+                    _ => Bucket(policy.TokenPermitsPerMinute, policy.TokenBurst)));
             limiter.OnRejected = (context, _) =>
             {
                 var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
@@ -53,12 +56,12 @@ public static class RateLimits
         http.GetEndpoint() is not { } endpoint || endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null
         || endpoint.Metadata.GetMetadata<IAuthorizeData>() is null;
 
-    private static TokenBucketRateLimiterOptions Bucket(VaultOptions.RateLimitPolicy policy)
+    private static TokenBucketRateLimiterOptions Bucket(int permitsPerMinute, int burst)
     {
-        var perMinute = Math.Max(1, policy.AnonymousPermitsPerMinute);
+        var perMinute = Math.Max(1, permitsPerMinute);
         return new TokenBucketRateLimiterOptions
         {
-            TokenLimit = Math.Max(1, policy.AnonymousBurst),
+            TokenLimit = Math.Max(1, burst),
             ReplenishmentPeriod = perMinute >= 60 ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(60.0 / perMinute),
             TokensPerPeriod = perMinute >= 60 ? perMinute / 60 : 1,
             QueueLimit = 0,

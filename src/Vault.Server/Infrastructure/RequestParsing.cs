@@ -51,6 +51,11 @@ public static class RequestParsing
         {
             return null;
         }
+        if (media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            // No endpoint takes multipart; reading one would spool its parts to disk for nothing.
+            return new Problem(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.UnsupportedMediaType, "No endpoint takes multipart bodies.");
+        }
         try
         {
             await request.ReadFormAsync(http.RequestAborted);

@@ -87,14 +87,16 @@ public sealed class VaultOptions
     }
 
     /// <summary>
-    /// Requests without an access token, per client address (token bucket): enough for a gemeente office behind one
-    /// NAT to log in at nine, too few to guess passphrases or flood the anonymous endpoints. Failed logins per
-    /// username slow down on their own (see LoginThrottle).
+    /// Requests per client address (token buckets). Anonymous endpoints: enough for a gemeente office behind one NAT to
+    /// log in at nine, too few to guess passphrases or flood them. Endpoints that need a token: far more (a wijkcoach's
+    /// catch-up over forty families), but not unlimited. Failed logins per username slow down on their own (LoginThrottle).
     /// </summary>
     public sealed class RateLimitPolicy
     {
         public int AnonymousPermitsPerMinute { get; set; } = 120;
         public int AnonymousBurst { get; set; } = 60;
+        public int TokenPermitsPerMinute { get; set; } = 1200;
+        public int TokenBurst { get; set; } = 600;
 
         /// <summary>Failed logins for one username from one address before delays begin, and from all addresses.</summary>
         public int FreeFailuresPerAddress { get; set; } = 5;
