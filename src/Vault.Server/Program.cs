@@ -1,3 +1,4 @@
+using Vault.Server.Access;
 using Vault.Server.Audit;
 using Vault.Server.Consent;
 using Vault.Server.Data;
@@ -15,6 +16,7 @@ builder.Services
     .AddVaultProblemDetails()
     .AddVaultData(options)
     .AddVaultStorage(options)
+    .AddVaultAccess()
     .AddVaultAudit()
     .AddVaultIdentity(options, endpoint)
     .AddVaultConsent()

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Data.Sqlite;
 using Vault.Client;
 using Vault.Contracts;
@@ -229,6 +230,8 @@ public sealed class ConsentTests : IDisposable
         command.Parameters.AddWithValue("@until", DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("@id", grantId.ToString().ToUpperInvariant());
         Assert.Equal(1, command.ExecuteNonQuery());
+        // The server keeps families' access state in memory; a change behind its back must not be answered from there.
+        server.Services.GetRequiredService<Vault.Server.Access.AccessCache>().DropAll();
     }
 
     /// <summary>The kennismaking first, then a channel about the child; returns its scope.</summary>

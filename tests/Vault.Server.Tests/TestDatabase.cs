@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -13,7 +14,10 @@ internal static class TestDatabase
     {
         using var connection = Open(server);
         using var command = Command(connection, sql, parameters);
-        return command.ExecuteNonQuery();
+        var changed = command.ExecuteNonQuery();
+        // The server keeps families' access state in memory; a change behind its back must not be answered from there.
+        server.Services.GetRequiredService<Vault.Server.Access.AccessCache>().DropAll();
+        return changed;
     }
 
     public static object? Scalar(this VaultServer server, string sql, params (string Name, object Value)[] parameters)

@@ -12,6 +12,9 @@ public sealed class Family
     public Guid CreatedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? LastActivity { get; set; }
+
+    /// <summary>Changes with every change to who may do what in the family (see Access/AccessStamps).</summary>
+    public Guid AccessStamp { get; set; } = Guid.NewGuid();
 }
 
 /// <summary>A user in a family with a role. Removal ends the membership (and every grant it held) but keeps the row.</summary>

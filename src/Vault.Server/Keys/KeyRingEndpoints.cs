@@ -98,7 +98,7 @@ internal static class KeyRingEndpoints
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         // Readers may have changed since the wraps were checked (a withdrawal committing meanwhile): under the write
         // lock, the new epoch must still be for exactly the readers of now, or it would clear a fresh staleness.
-        var readersNow = await Recipients.LoadAsync(db, await access.ReadersAsync(familyId, scope, ct), ct);
+        var readersNow = await Recipients.LoadAsync(db, await access.ReadersInTransactionAsync(db, familyId, scope, ct), ct);
         if (!Recipients.RequiredWraps(readersNow).SetEquals(Recipients.RequiredWraps(recipients)))
         {
             return Problems.Result(409, ProblemTypes.IncompleteWraps, "Who may read the scope changed meanwhile: fetch the recipients again.");

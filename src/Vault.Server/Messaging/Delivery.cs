@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Vault.Contracts;
 using Vault.Contracts.Messaging;
+using Vault.Server.Access;
 using Vault.Server.Audit;
 using Vault.Server.Consent;
 using Vault.Server.Data;
@@ -18,8 +19,8 @@ namespace Vault.Server.Messaging;
 /// One node: <see cref="Connections"/> knows every connected device. Several nodes behind a SignalR backplane
 /// would need the set of connected devices shared too.
 /// </summary>
-public sealed partial class Delivery(VaultDbContext db, FamilyAccess access, AuditLog audit, Connections connections,
-    IHubContext<VaultHub, IVaultHubClient> hub, ILogger<Delivery> logger)
+public sealed partial class Delivery(AccessCache cache, AuditLog audit, Connections connections,
+    IHubContext<VaultHub, IVaultHubClient> hub, TimeProvider clock, ILogger<Delivery> logger)
 {
     public async Task DeliverAsync(MessageDelivery message)
     {
@@ -39,24 +40,24 @@ public sealed partial class Delivery(VaultDbContext db, FamilyAccess access, Aud
     private async Task DeliverCoreAsync(MessageDelivery message, CancellationToken ct)
     {
         var scope = ConsentScopes.Channel(message.ChannelId);
-        var readers = (await access.ReadersAsync(message.FamilyId, scope, ct)).ToDictionary(r => r.UserId);
-        if (readers.Count == 0)
+        var state = await cache.GetAsync(message.FamilyId, ct);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var readers = new Dictionary<Guid, (string Role, string Purpose)>();
+        foreach (var member in state.Members.Values)
         {
-            return;
+            if (state.PurposeOf(member.UserId, scope, Permissions.Read, now) is { } purpose)
+            {
+                readers[member.UserId] = (member.Role, purpose);
+            }
         }
-        var userIds = readers.Keys.ToList();
-        var devices = (await db.Devices.AsNoTracking().Where(d => userIds.Contains(d.UserId) && d.RevokedAt == null)
-            .Select(d => new { d.Id, d.UserId }).ToListAsync(ct)).Where(d => connections.IsConnected(d.Id)).ToList();
+        var devices = state.Devices.Values.Where(d => readers.ContainsKey(d.UserId) && connections.IsConnected(d.Id)).ToList();
         if (devices.Count == 0)
         {
             return;
         }
-        var purposes = (await access.InForce(message.FamilyId, scope).Select(g => new { g.GranteeUserId, g.Purpose }).ToListAsync(ct))
-            .GroupBy(g => g.GranteeUserId).ToDictionary(g => g.Key, g => g.First().Purpose);
         var resource = $"{scope}/messages/{message.Seq}";
         await audit.AppendManyAsync(devices.Select(d => new AuditEvent(new Actor(d.UserId, d.Id, readers[d.UserId].Role, ""),
-            AuditActions.MessageDelivered, true, message.FamilyId, resource,
-            purposes.GetValueOrDefault(d.UserId, readers[d.UserId].Role == Roles.Child ? "own" : "family"))).ToList(), ct);
+            AuditActions.MessageDelivered, true, message.FamilyId, resource, readers[d.UserId].Purpose)).ToList(), ct);
         await hub.Clients.Groups(devices.Select(d => Connections.DeviceGroup(d.Id)).ToList()).Message(message);
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Vault.Contracts;
 using Vault.Contracts.Messaging;
 using Vault.Crypto;
+using Vault.Server.Access;
 using Vault.Server.Audit;
 using Vault.Server.Consent;
 using Vault.Server.Data;
@@ -132,7 +133,7 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
     /// </summary>
     private async Task<(Message? Message, Problem? Changed)> StoreAsync(Actor actor, Guid familyId, Guid channelId, SendMessageRequest request, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var sentAt = clock.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         // The update comes first so the transaction holds the write lock before it reads (no upgrade deadlock).
         await db.Channels.Where(c => c.Id == channelId).ExecuteUpdateAsync(set => set.SetProperty(c => c.LastSeq, c => c.LastSeq + 1), ct);
@@ -141,12 +142,15 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
         {
             ChannelId = channelId, Seq = seq, ClientMessageId = request.ClientMessageId, FamilyId = familyId,
             SenderUserId = actor.UserId, SenderDeviceId = actor.DeviceId!.Value, Epoch = request.Epoch, Kind = request.Kind,
-            RefClientMessageId = request.RefClientMessageId, Envelope = request.Envelope, SentAt = now,
+            RefClientMessageId = request.RefClientMessageId, Envelope = request.Envelope, SentAt = sentAt,
         };
         db.Messages.Add(message);
         var scope = ConsentScopes.Channel(channelId);
-        if (!await access.CanAsync(actor.UserId, familyId, scope, Permissions.Write, ct)
-            || !await db.Devices.AnyAsync(d => d.Id == actor.DeviceId && d.RevokedAt == null, ct))
+        // The state as this transaction (holding the write lock) sees it, not the cache: a change that committed a moment
+        // ago counts even before the cache has heard of it.
+        var now = await FamilyState.LoadAsync(db, familyId, ct);
+        if (now.PurposeOf(actor.UserId, scope, Permissions.Write, clock.GetUtcNow().ToUnixTimeMilliseconds()) is null
+            || !now.Devices.ContainsKey(actor.DeviceId ?? Guid.Empty))
         {
             return (null, Problem.NoConsent); // rolls back
         }
@@ -162,7 +166,7 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
         {
             // A deletion erases the original's ciphertext; its row, sender and sequence number stay in the history.
             await db.Messages.Where(m => m.ChannelId == channelId && m.ClientMessageId == request.RefClientMessageId)
-                .ExecuteUpdateAsync(set => set.SetProperty(m => m.Envelope, (byte[]?)null).SetProperty(m => m.DeletedAt, now), ct);
+                .ExecuteUpdateAsync(set => set.SetProperty(m => m.Envelope, (byte[]?)null).SetProperty(m => m.DeletedAt, sentAt), ct);
         }
         try
         {
@@ -172,7 +176,7 @@ public sealed class MessageService(VaultDbContext db, FamilyAccess access, Audit
         {
             return (null, null); // the transaction rolls back, sequence number included
         }
-        await db.Families.Where(f => f.Id == familyId).ExecuteUpdateAsync(set => set.SetProperty(f => f.LastActivity, now), ct);
+        await db.Families.Where(f => f.Id == familyId).ExecuteUpdateAsync(set => set.SetProperty(f => f.LastActivity, sentAt), ct);
         await transaction.CommitAsync(ct);
         return (message, null);
     }
