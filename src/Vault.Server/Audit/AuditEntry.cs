@@ -22,14 +22,6 @@ public sealed class AuditEntry
     public string? RequestId { get; set; }
 }
 
-/// <summary>A perfect, aligned subtree of the log (level 0: leaves). Immutable once written.</summary>
-public sealed class AuditNode
-{
-    public int Level { get; set; }
-    public long Index { get; set; }
-    public required byte[] Hash { get; set; }
-}
-
 public sealed class AuditTreeHead
 {
     public long Id { get; set; }

@@ -1,61 +1,53 @@
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
-using Sodium;
 using Vault.Crypto;
+using Vault.Server.Access;
 using Vault.Server.Data;
 
 namespace Vault.Server.Audit;
 
 /// <summary>
-/// The append side of the audit log. Callers await their entry being committed before they serve anything
-/// (fail closed: no audit, no access). One writer drains a queue in batches, so under load many requests share
-/// one transaction; each append stores the leaf and the perfect subtrees it completes (amortised O(1)), which is
-/// all that proofs need later (O(log n)).
-/// Never await an append while holding a database write transaction: the writer needs the same lock (SQLite).
-/// A process runs one writer: several server nodes would need a database lock around it (see SECURITY.md).
+/// The one writer of the database's hot tables: audit entries and everything that must commit with them (messages).
+/// Work arrives as items on a queue; the writer takes what has queued up (up to <see cref="MaxBatch"/>), applies each
+/// in order inside one transaction (<see cref="WriteBatch"/>), commits once, and only then completes the items —
+/// so a caller that awaits its item knows its entries are durable (fail closed: no audit, no access), and under load
+/// many requests share one transaction. The Merkle tree's right edge lives here in memory and is persisted as tiles.
+/// Never await an item while holding a database write transaction: the writer needs the same lock (SQLite).
+/// A process runs one writer; several server nodes need a lease around it (see SECURITY.md).
 /// </summary>
-public sealed partial class AuditLog(IServiceScopeFactory scopes, TimeProvider clock, ILogger<AuditLog> logger)
-    : BackgroundService
+public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache cache, TileStore tiles, TimeProvider clock,
+    ILogger<AuditLog> logger) : BackgroundService
 {
-    private const int MaxBatch = 1024;
-    private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(
+    public const int MaxBatch = 1024;
+    private readonly Channel<WriteItem> queue = Channel.CreateBounded<WriteItem>(
         new BoundedChannelOptions(16_384) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-
-    // Writer state, touched only by the writer loop.
-    private long size = -1;
-    private readonly Dictionary<(int Level, long Index), byte[]> frontier = [];
-    private readonly Dictionary<Guid, long> familySeqs = [];
-
-    private sealed record Pending(IReadOnlyList<AuditEvent> Events, long TimeUnixMs, TaskCompletionSource<long[]> Done);
+    private TreeState? tree;
 
     public async Task<long> AppendAsync(AuditEvent auditEvent, CancellationToken ct = default) =>
         (await AppendManyAsync([auditEvent], ct))[0];
 
     /// <summary>Appends the events in order and returns their log indexes once they are committed.</summary>
-    public async Task<long[]> AppendManyAsync(IReadOnlyList<AuditEvent> events, CancellationToken ct = default)
+    public Task<long[]> AppendManyAsync(IReadOnlyList<AuditEvent> events, CancellationToken ct = default) =>
+        events.Count == 0 ? Task.FromResult<long[]>([]) : SubmitAsync(new AppendItem(events), ct);
+
+    /// <summary>Queues work for the next batch and waits for its commit (once queued it is done or failed, never half).</summary>
+    public async Task<T> SubmitAsync<T>(WriteItem<T> item, CancellationToken ct = default)
     {
-        if (events.Count == 0)
-        {
-            return [];
-        }
-        var done = new TaskCompletionSource<long[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await queue.Writer.WriteAsync(new Pending(events, clock.GetUtcNow().ToUnixTimeMilliseconds(), done), ct);
-        return await done.Task; // once queued it is written: not cancellable, so nothing is half-audited
+        await queue.Writer.WriteAsync(item, ct);
+        return await item.Result;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<Pending>(MaxBatch);
+        var batch = new List<WriteItem>(MaxBatch);
         try
         {
             while (await queue.Reader.WaitToReadAsync(stoppingToken))
             {
                 batch.Clear();
-                var count = 0;
-                while (count < MaxBatch && queue.Reader.TryRead(out var pending))
+                while (batch.Count < MaxBatch && queue.Reader.TryRead(out var item))
                 {
-                    batch.Add(pending);
-                    count += pending.Events.Count;
+                    batch.Add(item);
                 }
                 await WriteBatchAsync(batch, stoppingToken);
             }
@@ -67,128 +59,197 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, TimeProvider c
         queue.Writer.TryComplete();
         while (queue.Reader.TryRead(out var left))
         {
-            left.Done.TrySetException(new InvalidOperationException("The audit log is shutting down."));
+            left.Fail(new InvalidOperationException("The audit log is shutting down."));
         }
     }
 
-    private async Task WriteBatchAsync(List<Pending> batch, CancellationToken ct)
+    private async Task WriteBatchAsync(List<WriteItem> items, CancellationToken ct)
     {
+        WriteBatch? batch = null;
         try
         {
-            var indexes = await CommitAsync(batch, ct);
-            for (var i = 0; i < batch.Count; i++)
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
+            tree ??= await TreeState.LoadAsync(db, tiles, ct);
+            if (db.Database.IsSqlite())
             {
-                batch[i].Done.TrySetResult(indexes[i]);
+                // Durable before acknowledged: a crash, even of the machine, loses nothing a caller was told is stored.
+                await db.Database.OpenConnectionAsync(ct);
+                await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous = FULL", ct);
             }
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            tree.Begin();
+            batch = new WriteBatch(db, tree, cache, clock.GetUtcNow().ToUnixTimeMilliseconds());
+            foreach (var item in items)
+            {
+                await item.ApplyAsync(batch, ct);
+            }
+            await batch.RunBeforeCommitAsync(ct);
+            await transaction.CommitAsync(ct);
+            tree.Commit();
         }
 #pragma warning disable CA1031 // any failure must fail this batch's callers, never stop the writer
         catch (Exception e)
 #pragma warning restore CA1031
         {
             LogWriteFailed(logger, e);
-            size = -1; // reload from the database: the batch did not commit
-            frontier.Clear();
-            familySeqs.Clear();
-            foreach (var pending in batch)
+            tree = null; // reload from the database: the batch did not commit
+            foreach (var item in items)
             {
-                pending.Done.TrySetException(new InvalidOperationException("The audit log could not be written."));
+                item.Fail(new InvalidOperationException("The audit log could not be written."));
             }
+            return;
         }
+        finally
+        {
+            batch?.DisposeCommands();
+        }
+        foreach (var item in items)
+        {
+            item.Commit();
+        }
+        batch!.RunAfterCommit();
     }
-
-    private async Task<long[][]> CommitAsync(List<Pending> batch, CancellationToken ct)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
-        if (size < 0)
-        {
-            size = (await db.AuditEntries.MaxAsync(e => (long?)e.Index, ct) ?? -1) + 1;
-        }
-        var next = size;
-        var newNodes = new Dictionary<(int, long), byte[]>();
-        var seqs = new Dictionary<Guid, long>();
-        var result = new long[batch.Count][];
-        byte[] Node(int level, long index) =>
-            newNodes.TryGetValue((level, index), out var hash) || frontier.TryGetValue((level, index), out hash)
-                ? hash
-                : db.AuditNodes.AsNoTracking().Where(n => n.Level == level && n.Index == index).Select(n => n.Hash).First();
-
-        for (var p = 0; p < batch.Count; p++)
-        {
-            var pending = batch[p];
-            result[p] = new long[pending.Events.Count];
-            for (var i = 0; i < pending.Events.Count; i++)
-            {
-                var e = pending.Events[i];
-                long familySeq = 0;
-                if (e.FamilyId is { } familyId)
-                {
-                    familySeq = (seqs.TryGetValue(familyId, out var s) || familySeqs.TryGetValue(familyId, out s)
-                        ? s
-                        : await db.AuditEntries.Where(a => a.FamilyId == familyId).MaxAsync(a => (long?)a.FamilySeq, ct) ?? 0) + 1;
-                    seqs[familyId] = familySeq;
-                }
-                var entry = NewEntry(next, pending.TimeUnixMs, familySeq, e);
-                var leafHash = MerkleTree.LeafHash(AuditLeaf.Encode(entry.TimeUnixMs, entry.Action, entry.Allowed,
-                    entry.FamilySeq, entry.Commitment));
-                foreach (var (level, index, hash) in MerkleTree.CompletedNodes(next, leafHash, Node))
-                {
-                    newNodes[(level, index)] = hash;
-                    db.AuditNodes.Add(new AuditNode { Level = level, Index = index, Hash = hash });
-                }
-                db.AuditEntries.Add(entry);
-                result[p][i] = next++;
-            }
-        }
-        await db.SaveChangesAsync(ct);
-
-        size = next;
-        foreach (var (familyId, seq) in seqs)
-        {
-            familySeqs[familyId] = seq;
-        }
-        foreach (var (key, hash) in newNodes)
-        {
-            frontier[key] = hash;
-        }
-        // Only the last complete node of each level can still be a left sibling of a future node.
-        foreach (var key in frontier.Keys.Where(k => k.Index != (size >> k.Level) - 1).ToList())
-        {
-            frontier.Remove(key);
-        }
-        if (familySeqs.Count > 100_000)
-        {
-            familySeqs.Clear(); // a cache: reloaded from the database on demand
-        }
-        return result;
-    }
-
-    private static AuditEntry NewEntry(long index, long timeUnixMs, long familySeq, AuditEvent e)
-    {
-        var salt = SodiumCore.GetRandomBytes(32);
-        var fields = new AuditPersonalFields(e.Actor.UserId == Guid.Empty ? null : e.Actor.UserId, e.Actor.DeviceId,
-            e.Actor.Role, e.FamilyId, Truncate(e.Resource, 200), Truncate(e.Purpose, 500), Truncate(e.Actor.RequestId, 64));
-        return new AuditEntry
-        {
-            Index = index,
-            TimeUnixMs = timeUnixMs,
-            Action = e.Action,
-            Allowed = e.Allowed,
-            FamilySeq = familySeq,
-            Commitment = AuditLeaf.Commitment(fields, salt),
-            Salt = salt,
-            ActorUserId = fields.ActorUserId,
-            ActorDeviceId = fields.ActorDeviceId,
-            ActorRole = fields.ActorRole,
-            FamilyId = fields.FamilyId,
-            Resource = fields.Resource,
-            Purpose = fields.Purpose,
-            RequestId = fields.RequestId,
-        };
-    }
-
-    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Writing an audit batch failed; its requests were refused.")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception);
+
+    private sealed class AppendItem(IReadOnlyList<AuditEvent> events) : WriteItem<long[]>
+    {
+        public override async Task ApplyAsync(WriteBatch batch, CancellationToken ct) => SetResult(await batch.AppendAsync(events, ct));
+    }
+
+    /// <summary>
+    /// The tree as committed (size, the complete nodes that can still be left siblings, each family's last sequence
+    /// number, the tiles at the right edge) and, during a batch, what the batch adds on top.
+    /// </summary>
+    internal sealed class TreeState
+    {
+        private readonly TileStore tiles;
+        private readonly Dictionary<(int Level, long Index), byte[]> frontier = [];
+        private readonly Dictionary<Guid, long> familySeqs = [];
+        private readonly Dictionary<(int Level, long Index), byte[]> newNodes = [];
+        private readonly Dictionary<Guid, long> newSeqs = [];
+        private TileEdge committedEdge;
+        private long size;
+        private long next;
+
+        private TreeState(TileStore tiles, long size, TileEdge edge)
+        {
+            this.tiles = tiles;
+            this.size = next = size;
+            committedEdge = Edge = edge;
+        }
+
+        public TileEdge Edge { get; private set; }
+
+        public static async Task<TreeState> LoadAsync(VaultDbContext db, TileStore tiles, CancellationToken ct)
+        {
+            var size = (await db.AuditEntries.MaxAsync(e => (long?)e.Index, ct) ?? -1) + 1;
+            if (size > 0 && !await db.Set<AuditTile>().AnyAsync(ct))
+            {
+                await TileRebuild.RunAsync(db, size, ct); // a log from before tiles: its leaves say everything
+            }
+            return new TreeState(tiles, size, await TileEdge.LoadAsync(db, size, ct));
+        }
+
+        public void Begin()
+        {
+            newNodes.Clear();
+            newSeqs.Clear();
+            next = size;
+            Edge = committedEdge.Clone();
+        }
+
+        public async Task<(long Index, long FamilySeq)> NextAsync(VaultDbContext db, Guid? familyId, CancellationToken ct)
+        {
+            long familySeq = 0;
+            if (familyId is { } id)
+            {
+                familySeq = (newSeqs.TryGetValue(id, out var s) || familySeqs.TryGetValue(id, out s)
+                    ? s
+                    : await db.AuditEntries.Where(a => a.FamilyId == id).MaxAsync(a => (long?)a.FamilySeq, ct) ?? 0) + 1;
+                newSeqs[id] = familySeq;
+            }
+            return (next++, familySeq);
+        }
+
+        public void AddLeaf(VaultDbContext db, long index, byte[] leafHash)
+        {
+            foreach (var (level, position, hash) in MerkleTree.CompletedNodes(index, leafHash, (l, i) => Node(db, l, i)))
+            {
+                newNodes[(level, position)] = hash;
+                Edge.Add(level, position, hash);
+            }
+        }
+
+        public void Commit()
+        {
+            size = next;
+            committedEdge = Edge;
+            foreach (var (id, seq) in newSeqs)
+            {
+                familySeqs[id] = seq;
+            }
+            foreach (var (key, hash) in newNodes)
+            {
+                frontier[key] = hash;
+            }
+            // Only the last complete node of each level can still be a left sibling of a future node.
+            foreach (var key in frontier.Keys.Where(k => k.Index != (size >> k.Level) - 1).ToList())
+            {
+                frontier.Remove(key);
+            }
+            if (familySeqs.Count > 100_000)
+            {
+                familySeqs.Clear(); // a cache: reloaded from the database on demand
+            }
+        }
+
+        private byte[] Node(VaultDbContext db, int level, long index) =>
+            newNodes.TryGetValue((level, index), out var hash) || frontier.TryGetValue((level, index), out hash)
+                ? hash
+                : tiles.Node(db, level, index);
+    }
+}
+
+/// <summary>Work for the writer: applied inside its transaction, completed only after the commit.</summary>
+public abstract class WriteItem
+{
+    public abstract Task ApplyAsync(WriteBatch batch, CancellationToken ct);
+
+    internal abstract void Commit();
+
+    internal abstract void Fail(Exception exception);
+}
+
+/// <summary>A write item with a result for whoever queued it.</summary>
+public abstract class WriteItem<T> : WriteItem
+{
+    private readonly TaskCompletionSource<T> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private T? result;
+    private bool hasResult;
+
+    internal Task<T> Result => done.Task;
+
+    /// <summary>The result the caller gets once the batch has committed.</summary>
+    protected void SetResult(T value)
+    {
+        result = value;
+        hasResult = true;
+    }
+
+    internal override void Commit()
+    {
+        if (hasResult)
+        {
+            done.TrySetResult(result!);
+        }
+        else
+        {
+            done.TrySetException(new InvalidOperationException("A write item was applied without a result."));
+        }
+    }
+
+    internal override void Fail(Exception exception) => done.TrySetException(exception);
 }

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Vault.Server.Audit;
 
-internal sealed class AuditModel : IEntityTypeConfiguration<AuditEntry>, IEntityTypeConfiguration<AuditNode>,
+internal sealed class AuditModel : IEntityTypeConfiguration<AuditEntry>, IEntityTypeConfiguration<AuditTile>,
     IEntityTypeConfiguration<AuditTreeHead>
 {
     public void Configure(EntityTypeBuilder<AuditEntry> entry)
@@ -20,10 +20,10 @@ internal sealed class AuditModel : IEntityTypeConfiguration<AuditEntry>, IEntity
         entry.Property(e => e.RequestId).HasMaxLength(64);
     }
 
-    public void Configure(EntityTypeBuilder<AuditNode> node)
+    public void Configure(EntityTypeBuilder<AuditTile> tile)
     {
-        node.ToTable("AuditNodes");
-        node.HasKey(n => new { n.Level, n.Index });
+        tile.ToTable("AuditTiles");
+        tile.HasKey(t => new { t.Level, t.Index });
     }
 
     public void Configure(EntityTypeBuilder<AuditTreeHead> head)

@@ -19,7 +19,7 @@ public static class AuditModule
     public static IServiceCollection AddVaultAudit(this IServiceCollection services)
     {
         services.AddSingleton<AuditLog>().AddHostedService(sp => sp.GetRequiredService<AuditLog>());
-        services.AddSingleton<AuditNodeCache>().AddScoped<AuditTree>().AddSingleton<Receipts>();
+        services.AddSingleton<TileStore>().AddScoped<AuditTree>().AddSingleton<Receipts>();
         services.AddHostedService<TreeHeadSigner>();
         return services;
     }

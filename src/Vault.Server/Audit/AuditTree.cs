@@ -7,31 +7,8 @@ using Vault.Server.Identity;
 
 namespace Vault.Server.Audit;
 
-/// <summary>Perfect subtree hashes never change once written, so any node read is cached for good (bounded).</summary>
-public sealed class AuditNodeCache
-{
-    private const int Capacity = 262_144;
-    private readonly ConcurrentDictionary<(int, long), byte[]> nodes = new();
-
-    public byte[] Get(VaultDbContext db, int level, long index)
-    {
-        if (nodes.TryGetValue((level, index), out var hash))
-        {
-            return hash;
-        }
-        hash = db.AuditNodes.AsNoTracking().Where(n => n.Level == level && n.Index == index).Select(n => n.Hash)
-            .FirstOrDefault() ?? throw new InvalidOperationException("The audit tree is missing a node.");
-        if (nodes.Count >= Capacity)
-        {
-            nodes.Clear();
-        }
-        nodes[(level, index)] = hash;
-        return hash;
-    }
-}
-
-/// <summary>The read side of the audit log: signed tree heads and proofs, computed from stored perfect subtrees.</summary>
-public sealed class AuditTree(VaultDbContext db, AuditNodeCache cache, ServerSecrets secrets, TimeProvider clock)
+/// <summary>The read side of the audit log: signed tree heads and proofs, computed from the stored tiles.</summary>
+public sealed class AuditTree(VaultDbContext db, TileStore tiles, ServerSecrets secrets, TimeProvider clock)
 {
     public async Task<long> CommittedSizeAsync(CancellationToken ct) =>
         (await db.AuditEntries.MaxAsync(e => (long?)e.Index, ct) ?? -1) + 1;
@@ -63,7 +40,7 @@ public sealed class AuditTree(VaultDbContext db, AuditNodeCache cache, ServerSec
 
     public List<byte[]> Consistency(long fromSize, long toSize) => MerkleTree.ConsistencyProof(fromSize, toSize, Node);
 
-    private byte[] Node(int level, long index) => cache.Get(db, level, index);
+    private byte[] Node(int level, long index) => tiles.Node(db, level, index);
 
     public static SignedTreeHeadDto ToDto(AuditTreeHead h) => new(h.TreeSize, h.TimestampUnixMs, h.RootHash, h.Signature);
 

@@ -26,7 +26,7 @@ public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options)
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<ReadMarker> ReadMarkers => Set<ReadMarker>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
-    public DbSet<AuditNode> AuditNodes => Set<AuditNode>();
+    public DbSet<AuditTile> AuditTiles => Set<AuditTile>();
     public DbSet<AuditTreeHead> AuditTreeHeads => Set<AuditTreeHead>();
 
     protected override void OnModelCreating(ModelBuilder builder)

@@ -411,7 +411,7 @@ namespace Vault.Server.Data.Migrations
                     b.ToTable("AuditEntries", (string)null);
                 });
 
-            modelBuilder.Entity("Vault.Server.Audit.AuditNode", b =>
+            modelBuilder.Entity("Vault.Server.Audit.AuditTile", b =>
                 {
                     b.Property<int>("Level")
                         .HasColumnType("INTEGER");
@@ -419,13 +419,13 @@ namespace Vault.Server.Data.Migrations
                     b.Property<long>("Index")
                         .HasColumnType("INTEGER");
 
-                    b.Property<byte[]>("Hash")
+                    b.Property<byte[]>("Hashes")
                         .IsRequired()
                         .HasColumnType("BLOB");
 
                     b.HasKey("Level", "Index");
 
-                    b.ToTable("AuditNodes", (string)null);
+                    b.ToTable("AuditTiles", (string)null);
                 });
 
             modelBuilder.Entity("Vault.Server.Audit.AuditTreeHead", b =>
