@@ -1,14 +1,11 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Vault.Client;
 using Vault.Contracts;
 using Vault.Contracts.Messaging;
 using Vault.Server.Audit;
-using Vault.Server.Data;
 using Vault.Server.Messaging;
 
 namespace Vault.Server.Tests;
@@ -16,12 +13,11 @@ namespace Vault.Server.Tests;
 /// <summary>
 /// Real-time delivery is audited first and sent second (fail closed): a delivery the log cannot record is not made,
 /// and whatever reaches a device's socket is already in the log. Observed where it happens: the database the audit
-/// log commits to, and the hub's own send to the device groups.
+/// log commits to (a trigger makes it refuse delivery entries), and the hub's own send to the device groups.
 /// </summary>
 public sealed class DeliveryOrderTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30); // a failure bound, never a wait
-    private readonly FailingDeliveryAudit failing = new();
     private readonly ConcurrentQueue<HubSend> sends = new();
     private readonly VaultServer server;
     private readonly Cast cast;
@@ -36,7 +32,6 @@ public sealed class DeliveryOrderTests : IAsyncLifetime
         {
             ConfigureTestServices = services =>
             {
-                services.ConfigureDbContext<VaultDbContext>(db => db.AddInterceptors(failing));
                 services.AddSingleton<HubLifetimeManager<VaultHub>>(sp => new ObservedLifetimeManager(
                     sp.GetRequiredService<ILogger<DefaultHubLifetimeManager<VaultHub>>>(), Observe));
             },
@@ -74,21 +69,23 @@ public sealed class DeliveryOrderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Deliver_AuditAppendFails_NothingSentAndMessageStaysInHistory()
+    public async Task Deliver_AuditAppendFails_NothingSentNothingStoredAndTheSenderTold()
     {
         var live = await ConnectAsync(coordinator);
-        failing.Armed = true;
-        var unaudited = await guardian.SendAsync(familyId, intro.Id, "niet te bezorgen zonder logboek");
-        failing.Armed = false;
-        Assert.True(failing.Fired);
+        // The audit store refuses delivery entries: the message commits with them or not at all.
+        server.Sql("""
+            CREATE TRIGGER refuse_deliveries BEFORE INSERT ON AuditEntries WHEN NEW.Action = 'message.delivered'
+            BEGIN SELECT RAISE(ABORT, 'the audit store is down (test)'); END
+            """);
+        var refused = await Assert.ThrowsAsync<VaultApiException>(() => guardian.SendAsync(familyId, intro.Id, "niet zonder logboek"));
+        Assert.Equal(ProblemTypes.Internal, refused.ProblemType);
+        server.Sql("DROP TRIGGER refuse_deliveries");
 
         // Sent later on another channel (no gap to fill): it must be the first thing the reader sees.
         await guardian.SendAsync(familyId, other.Id, "wel bezorgd");
         Assert.Equal((other.Id, "wel bezorgd"), await NextAsync(live));
         Assert.DoesNotContain(sends, s => s.ChannelId == intro.Id);
-        // Stored either way: the reader catches up from history, and that read is audited.
-        var (history, _) = await coordinator.HistoryAsync(familyId, intro.Id);
-        Assert.Equal(unaudited.ClientMessageId, Assert.Single(history).ClientMessageId);
+        Assert.Empty((await coordinator.HistoryAsync(familyId, intro.Id)).Messages);
     }
 
     private static async Task<(Guid, string?)> NextAsync(VaultConnection connection)
@@ -128,28 +125,14 @@ public sealed class DeliveryOrderTests : IAsyncLifetime
             }
             return base.SendGroupsAsync(groupNames, methodName, args, cancellationToken);
         }
-    }
 
-    /// <summary>An audit store that, while armed, refuses to commit any batch holding a delivery entry.</summary>
-    private sealed class FailingDeliveryAudit : SaveChangesInterceptor
-    {
-        private int fired;
-        private volatile bool armed;
-
-        public bool Armed { get => armed; set => armed = value; }
-
-        public bool Fired => Volatile.Read(ref fired) > 0;
-
-        public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
-            CancellationToken cancellationToken = default)
+        public override Task SendGroupAsync(string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default)
         {
-            if (Armed && eventData.Context!.ChangeTracker.Entries<AuditEntry>()
-                    .Any(e => e.State == EntityState.Added && e.Entity.Action == AuditActions.MessageDelivered))
+            if (methodName == nameof(IVaultHubClient.Message) && args is [MessageDelivery message])
             {
-                Interlocked.Increment(ref fired);
-                throw new DbUpdateException("The audit store is down (test).");
+                observe([groupName], message);
             }
-            return base.SavingChangesAsync(eventData, result, cancellationToken);
+            return base.SendGroupAsync(groupName, methodName, args, cancellationToken);
         }
     }
 }

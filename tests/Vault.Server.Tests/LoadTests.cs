@@ -142,10 +142,18 @@ public sealed class LoadTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.All(connections, c => Assert.True(c.IsConnected));
         Assert.DoesNotContain(server.Logs, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
 
-        // Every delivery to every reader was audited before it went out.
+        // Every delivery to every reader was audited before it went out: a device's entries (one per batch, naming the
+        // range of sequence numbers it got) cover each message of its channel exactly once.
         var audited = await CountAuditAsync();
         var deliveries = families.Sum(f => f.Members.Count * expectedPerConnection);
-        Assert.Equal(deliveries, audited.GetValueOrDefault(AuditActions.MessageDelivered));
+        var covered = await DeliveredRangesAsync();
+        foreach (var (family, member, _) in receiving)
+        {
+            var device = member.Client.Session!.DeviceId;
+            Assert.Equal(Enumerable.Range(1, expectedPerConnection).Select(i => (long)i),
+                covered.GetValueOrDefault((device, family.ChannelId), []).Order());
+        }
+        Assert.Equal(deliveries, covered.Values.Sum(c => c.Count));
         Assert.Equal(sent.Length + markers.Length, audited.GetValueOrDefault(AuditActions.MessageSent));
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -182,6 +190,28 @@ public sealed class LoadTests(ITestOutputHelper output) : IAsyncLifetime
             received.Add(await connection.Messages.ReadAsync(ct));
         }
         return received;
+    }
+
+    /// <summary>Per device and channel: every sequence number a delivery entry names ("…/messages/7" or "…/messages/7-12").</summary>
+    private async Task<Dictionary<(Guid Device, Guid Channel), List<long>>> DeliveredRangesAsync()
+    {
+        await using var connection = new SqliteConnection($"Data Source={server.DatabaseFile}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT ActorDeviceId, Resource FROM AuditEntries WHERE Action = @action";
+        command.Parameters.AddWithValue("@action", AuditActions.MessageDelivered);
+        await using var reader = await command.ExecuteReaderAsync();
+        var covered = new Dictionary<(Guid, Guid), List<long>>();
+        while (await reader.ReadAsync())
+        {
+            var resource = reader.GetString(1); // channel:{id}/messages/{from}[-{to}]
+            var channel = Guid.Parse(resource["channel:".Length..resource.IndexOf('/', StringComparison.Ordinal)]);
+            var range = resource[(resource.LastIndexOf('/') + 1)..].Split('-').Select(long.Parse).ToArray();
+            var key = (Guid.Parse(reader.GetString(0)), channel);
+            (covered.TryGetValue(key, out var seqs) ? seqs : covered[key] = []).AddRange(
+                Enumerable.Range(0, (int)(range[^1] - range[0] + 1)).Select(i => range[0] + i));
+        }
+        return covered;
     }
 
     private async Task<Dictionary<string, int>> CountAuditAsync()

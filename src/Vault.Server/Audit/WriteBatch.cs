@@ -124,30 +124,6 @@ public sealed class WriteBatch
         return await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>As <see cref="ExecuteAsync"/>, returning the first column of the first row (or null).</summary>
-    public async Task<object?> ScalarAsync(Type entity, string sql, CancellationToken ct, params (string Property, object? Value)[] values)
-    {
-        var command = Command(sql);
-        Bind(command, entity, values);
-        var result = await command.ExecuteScalarAsync(ct);
-        return result is DBNull ? null : result;
-    }
-
-    /// <summary>Reads rows with a mapping of the reader's columns.</summary>
-    public async Task<List<T>> QueryAsync<T>(Type entity, string sql, Func<DbDataReader, T> read, CancellationToken ct,
-        params (string Property, object? Value)[] values)
-    {
-        var command = Command(sql);
-        Bind(command, entity, values);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(read(reader));
-        }
-        return rows;
-    }
-
     internal async Task RunBeforeCommitAsync(CancellationToken ct)
     {
         for (var i = 0; i < beforeCommit.Count; i++) // work may register more work

@@ -6,7 +6,7 @@ namespace Vault.Server.Messaging;
 
 /// <summary>
 /// Open hub connections by device: revoking a device (or a passphrase change) cuts its live connections at once, and
-/// Delivery sends to (and audits) only the devices connected here, after re-checking grants and devices itself.
+/// the send pipeline delivers to (and audits) only the devices connected here, after re-checking grants and devices itself.
 /// </summary>
 public sealed class Connections
 {

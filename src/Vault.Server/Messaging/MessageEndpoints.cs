@@ -22,10 +22,10 @@ internal static class MessageEndpoints
     }
 
     private static async Task<IResult> Send(Guid familyId, Guid channelId, SendMessageRequest request, HttpContext http,
-        MessageService messages, CancellationToken ct)
+        SendPipeline sends, CancellationToken ct)
     {
-        var (message, problem) = await messages.SendAsync(Actor.From(http), familyId, channelId, request, ct);
-        return problem is not null ? problem.ToResult() : TypedResults.Ok(message);
+        var outcome = await sends.SendAsync(Actor.From(http), familyId, channelId, request, ct);
+        return outcome.Message is { } message ? TypedResults.Ok(message) : outcome.Refusal!.ToResult();
     }
 
     private static async Task<IResult> History(Guid familyId, Guid channelId, long? after, int? limit, HttpContext http,
@@ -54,7 +54,7 @@ internal static class MessageEndpoints
         var page = await query.OrderBy(m => m.Seq).Take(limit ?? pageSize).ToListAsync(ct);
         var range = page.Count == 0 ? $"{from + 1}-" : $"{page[0].Seq}-{page[^1].Seq}";
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.HistoryRead, familyId, $"{scope}/messages/{range}", check.Purpose), ct);
-        return TypedResults.Ok(new HistoryResponse(page.Select(MessageService.ToDelivery).ToList(), channel.LastSeq));
+        return TypedResults.Ok(new HistoryResponse(page.Select(SendPipeline.ToDelivery).ToList(), channel.LastSeq));
     }
 
     private static async Task<IResult> MarkRead(Guid familyId, Guid channelId, ReadReceiptRequest request, HttpContext http,

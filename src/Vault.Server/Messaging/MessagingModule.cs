@@ -15,7 +15,7 @@ public static class MessagingModule
             hub.EnableDetailedErrors = false;
         });
         services.AddSingleton<Connections>();
-        services.AddScoped<AccessNotifier>().AddScoped<Delivery>().AddScoped<MessageService>();
+        services.AddScoped<AccessNotifier>().AddSingleton<SendPipeline>().AddSingleton<FanOut>();
         services.TryAddSingleton<ISendCommitHook, NoSendCommitHook>();
         services.AddSingleton<RetentionSweeper>().AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
         return services;

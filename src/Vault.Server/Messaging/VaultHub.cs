@@ -8,11 +8,11 @@ namespace Vault.Server.Messaging;
 
 /// <summary>
 /// Real-time delivery. Authenticated with the same device-bound tokens as REST; each connection joins its device's
-/// group, and delivery picks groups per message after re-checking consent (see Delivery). A refused send throws a
+/// group, and delivery picks devices per message after re-checking consent at the commit (see SendPipeline). A refused send throws a
 /// HubException whose message is "{problem type URI} {status} {title}"; the connection stays open.
 /// </summary>
 [Authorize]
-public sealed class VaultHub(MessageService messages, Connections connections) : Hub<IVaultHubClient>
+public sealed class VaultHub(SendPipeline sends, Connections connections, FanOut fanOut) : Hub<IVaultHubClient>
 {
     public override async Task OnConnectedAsync()
     {
@@ -30,6 +30,10 @@ public sealed class VaultHub(MessageService messages, Connections connections) :
         if (Context.User?.DeviceId() is { } device)
         {
             connections.Remove(device, Context.ConnectionId);
+            if (!connections.IsConnected(device))
+            {
+                fanOut.Forget(device);
+            }
         }
         return Task.CompletedTask;
     }
@@ -37,7 +41,7 @@ public sealed class VaultHub(MessageService messages, Connections connections) :
     public async Task<MessageDelivery> Send(Guid familyId, Guid channelId, SendMessageRequest request)
     {
         var actor = Actor.From(Context.User!, Context.ConnectionId);
-        var (message, problem) = await messages.SendAsync(actor, familyId, channelId, request, Context.ConnectionAborted);
-        return problem is null ? message! : throw new HubException($"{problem.Type} {problem.Status} {problem.Title}");
+        var outcome = await sends.SendAsync(actor, familyId, channelId, request, Context.ConnectionAborted);
+        return outcome.Message ?? throw new HubException($"{outcome.Refusal!.Type} {outcome.Refusal.Status} {outcome.Refusal.Title}");
     }
 }
