@@ -20,6 +20,17 @@ internal static class TestDatabase
         return changed;
     }
 
+    /// <summary>
+    /// A change as another server node commits it: the database changes (with a new access stamp where the other node's
+    /// code would set one), this node's in-memory state does not hear of it.
+    /// </summary>
+    public static int SqlFromAnotherNode(this VaultServer server, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var connection = Open(server);
+        using var command = Command(connection, sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
     public static object? Scalar(this VaultServer server, string sql, params (string Name, object Value)[] parameters)
     {
         using var connection = Open(server);
