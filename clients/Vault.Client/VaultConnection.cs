@@ -34,7 +34,13 @@ public sealed class VaultConnection : IAsyncDisposable
         this.client = client;
         Cursors = new ConcurrentDictionary<Guid, long>(cursors ?? new Dictionary<Guid, long>());
         hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(client.BaseAddress, HubPaths.Hub), options => options.AccessTokenProvider = async () => await client.AccessTokenAsync())
+            .WithUrl(new Uri(client.BaseAddress, HubPaths.Hub), options =>
+            {
+                options.AccessTokenProvider = async () => await client.AccessTokenAsync();
+                // WebSockets straight away: no negotiate round trip, and no sticky sessions needed in front of several nodes.
+                options.SkipNegotiation = true;
+                options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+            })
             .WithAutomaticReconnect()
             .Build();
         hub.On<MessageDelivery>(nameof(IVaultHubClient.Message), OnMessageAsync);

@@ -1,5 +1,6 @@
 using Vault.Server.Access;
 using Vault.Server.Audit;
+using Vault.Server.Cluster;
 using Vault.Server.Consent;
 using Vault.Server.Data;
 using Vault.Server.Families;
@@ -16,6 +17,7 @@ builder.Services
     .AddVaultProblemDetails()
     .AddVaultData(options)
     .AddVaultStorage(options)
+    .AddVaultCluster(options)
     .AddVaultAccess()
     .AddVaultAudit()
     .AddVaultIdentity(options, endpoint)

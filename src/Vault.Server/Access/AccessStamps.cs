@@ -15,11 +15,22 @@ namespace Vault.Server.Access;
 /// signatures, key rings, channels, devices) gives that family a new access stamp in the same transaction, and once
 /// the transaction has committed the family's cached state is dropped. Changes made through tracked entities are
 /// stamped here by themselves (an interceptor on SaveChanges); the few bulk updates that bypass tracking call
-/// <see cref="StampAsync"/>. The send path's writer compares stamps inside its own transaction, so a change that
-/// committed first always wins, on this node or another.
+/// <see cref="StampAsync"/>. Other nodes hear of the change through the cluster bus. The send path's writer compares
+/// stamps inside its own transaction, so a change that committed first always wins, on this node or another.
 /// </summary>
-public sealed class AccessStamps(AccessCache cache) : SaveChangesInterceptor, IDbTransactionInterceptor
+public sealed class AccessStamps : SaveChangesInterceptor, IDbTransactionInterceptor
 {
+    private readonly AccessCache cache;
+    private readonly Cluster.IClusterBus bus;
+
+    public AccessStamps(AccessCache cache, Cluster.IClusterBus bus)
+    {
+        this.cache = cache;
+        this.bus = bus;
+        // Another node committed a change: its families' states here are out of date.
+        bus.Subscribe("access", message => cache.Drop(message.Split(',').Select(Guid.Parse)));
+    }
+
     // Families stamped by a context's current transaction, dropped from the cache when it commits.
     private readonly ConditionalWeakTable<DbContext, HashSet<Guid>> pending = new();
 
@@ -160,6 +171,7 @@ public sealed class AccessStamps(AccessCache cache) : SaveChangesInterceptor, ID
             pending.Remove(db);
         }
         cache.Drop(families);
+        bus.Publish("access", string.Join(',', families));
     }
 
     private void Forget(DbContext? db)

@@ -15,8 +15,8 @@ namespace Vault.Server.Audit;
 /// Never await an item while holding a database write transaction: the writer needs the same lock (SQLite).
 /// A process runs one writer; several server nodes need a lease around it (see SECURITY.md).
 /// </summary>
-public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache cache, TileStore tiles, TimeProvider clock,
-    ILogger<AuditLog> logger) : BackgroundService
+public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache cache, TileStore tiles, Cluster.IClusterBus bus,
+    TimeProvider clock, ILogger<AuditLog> logger) : BackgroundService
 {
     public const int MaxBatch = 1024;
     private readonly Channel<WriteItem> queue = Channel.CreateBounded<WriteItem>(
@@ -78,8 +78,9 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
                 await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous = FULL", ct);
             }
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var foreign = bus.IsShared && await TakeTurnAsync(db, ct);
             tree.Begin();
-            batch = new WriteBatch(db, tree, cache, clock.GetUtcNow().ToUnixTimeMilliseconds());
+            batch = new WriteBatch(db, tree, cache, clock.GetUtcNow().ToUnixTimeMilliseconds()) { ForeignWrites = foreign };
             foreach (var item in items)
             {
                 await item.ApplyAsync(batch, ct);
@@ -109,6 +110,27 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
             item.Commit();
         }
         batch!.RunAfterCommit();
+    }
+
+    /// <summary>
+    /// With several nodes, each has a writer, and they take turns: SQLite's write lock (taken by BEGIN IMMEDIATE) or,
+    /// on PostgreSQL, a transaction-scoped advisory lock. Whoever holds the turn checks whether another node wrote since
+    /// its own last batch (the log grew), and if so reads the tree's edge again; true then, so that item kinds with
+    /// their own memory (the channels' sequence numbers) read theirs again too.
+    /// </summary>
+    private async Task<bool> TakeTurnAsync(VaultDbContext db, CancellationToken ct)
+    {
+        if (!db.Database.IsSqlite())
+        {
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(72617524)", ct); // "vault" writer turn
+        }
+        var size = (await db.AuditEntries.MaxAsync(e => (long?)e.Index, ct) ?? -1) + 1;
+        if (tree!.Size == size)
+        {
+            return false;
+        }
+        tree = await TreeState.LoadAsync(db, tiles, ct);
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Writing an audit batch failed; its requests were refused.")]
@@ -142,6 +164,9 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
         }
 
         public TileEdge Edge { get; private set; }
+
+        /// <summary>The committed size.</summary>
+        public long Size => size;
 
         public static async Task<TreeState> LoadAsync(VaultDbContext db, TileStore tiles, CancellationToken ct)
         {

@@ -36,6 +36,9 @@ public sealed class WriteBatch
 
     public VaultDbContext Db { get; }
 
+    /// <summary>Another node wrote since this node's last batch: memory of what was written is out of date.</summary>
+    public bool ForeignWrites { get; init; }
+
     /// <summary>The time every entry of this batch carries.</summary>
     public long TimeUnixMs { get; }
 

@@ -18,7 +18,7 @@ public sealed record Access(Membership? Member, string Purpose, Problem? Denied)
 /// resources look like nothing), a member without an active grant for the scope gets 403 no-consent. Guardians are
 /// the family and need no grant. Every decision, allowed or denied, is appended to the audit log before the caller
 /// can serve anything. Decisions are made on the family's state in memory (<see cref="AccessCache"/>): no database
-/// read on the way, except the first use of a family after a change.
+/// read on the way, except the first use of a family after a change (and, with several nodes, a read of its stamp).
 /// </summary>
 public sealed class FamilyAccess(AccessCache cache, AuditLog audit, TimeProvider clock)
 {
@@ -46,7 +46,7 @@ public sealed class FamilyAccess(AccessCache cache, AuditLog audit, TimeProvider
     private async Task<Access> MemberCoreAsync(Actor actor, Guid familyId, string action, string resource,
         bool auditAllowed, string[] roles, CancellationToken ct)
     {
-        var state = await cache.GetAsync(familyId, ct);
+        var state = await cache.GetCurrentAsync(familyId, ct);
         if (!state.Members.TryGetValue(actor.UserId, out var member))
         {
             return await DenyAsync(actor, state, familyId, action, resource, Problem.NotFound, ct);
@@ -65,7 +65,7 @@ public sealed class FamilyAccess(AccessCache cache, AuditLog audit, TimeProvider
     private async Task<Access> ScopeCoreAsync(Actor actor, Guid familyId, string scope, string permission, string action,
         string resource, bool auditAllowed, CancellationToken ct)
     {
-        var state = await cache.GetAsync(familyId, ct);
+        var state = await cache.GetCurrentAsync(familyId, ct);
         if (!state.Members.TryGetValue(actor.UserId, out var member))
         {
             return await DenyAsync(actor, state, familyId, action, resource, Problem.NotFound, ct);
@@ -84,11 +84,11 @@ public sealed class FamilyAccess(AccessCache cache, AuditLog audit, TimeProvider
 
     /// <summary>The same decision without auditing, for callers that audit in bulk (real-time delivery).</summary>
     public async Task<bool> CanAsync(Guid userId, Guid familyId, string scope, string permission, CancellationToken ct) =>
-        (await cache.GetAsync(familyId, ct)).PurposeOf(userId, scope, permission, Now) is not null;
+        (await cache.GetCurrentAsync(familyId, ct)).PurposeOf(userId, scope, permission, Now) is not null;
 
     /// <summary>Everyone who may read a scope at this moment.</summary>
     public async Task<List<Membership>> ReadersAsync(Guid familyId, string scope, CancellationToken ct) =>
-        (await cache.GetAsync(familyId, ct)).Readers(scope, Now).Select(m => ToMembership(familyId, m)).ToList();
+        (await cache.GetCurrentAsync(familyId, ct)).Readers(scope, Now).Select(m => ToMembership(familyId, m)).ToList();
 
     /// <summary>
     /// Everyone who may read a scope as <paramref name="db"/>'s current transaction sees it: for a re-check under the
@@ -98,12 +98,12 @@ public sealed class FamilyAccess(AccessCache cache, AuditLog audit, TimeProvider
         (await FamilyState.LoadAsync(db, familyId, ct)).Readers(scope, Now).Select(m => ToMembership(familyId, m)).ToList();
 
     public async Task<Membership?> ActiveMembershipAsync(Guid userId, Guid familyId, CancellationToken ct) =>
-        (await cache.GetAsync(familyId, ct)).Members.TryGetValue(userId, out var member) ? ToMembership(familyId, member) : null;
+        (await cache.GetCurrentAsync(familyId, ct)).Members.TryGetValue(userId, out var member) ? ToMembership(familyId, member) : null;
 
     /// <summary>A refusal decided after the access check (a finer role rule): audited as denied, then answered.</summary>
     public async Task<IResult> RefuseAsync(Actor actor, Guid familyId, string action, string resource, Problem problem,
         CancellationToken ct) =>
-        (await DenyAsync(actor, await cache.GetAsync(familyId, ct), familyId, action, resource, problem, ct)).Denied!.ToResult();
+        (await DenyAsync(actor, await cache.GetCurrentAsync(familyId, ct), familyId, action, resource, problem, ct)).Denied!.ToResult();
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 

@@ -41,6 +41,7 @@ public sealed class VaultOptions
     public MessagingPolicy Messaging { get; set; } = new();
     public WebClientPolicy WebClient { get; set; } = new();
     public RateLimitPolicy RateLimits { get; set; } = new();
+    public ClusterPolicy Cluster { get; set; } = new();
 
     public string FullDataDirectory => Path.GetFullPath(DataDirectory);
 
@@ -102,6 +103,12 @@ public sealed class VaultOptions
         public int FreeFailuresPerAddress { get; set; } = 5;
         public int FreeFailuresPerUsername { get; set; } = 20;
         public int MaxDelaySeconds { get; set; } = 900;
+    }
+
+    /// <summary>Several server nodes: the Redis they share (StackExchange.Redis configuration, e.g. "redis:6379").</summary>
+    public sealed class ClusterPolicy
+    {
+        public string? Redis { get; set; }
     }
 
     /// <summary>The browser client "vault-web" (authorization code + PKCE): registered only when it has redirect URIs.</summary>

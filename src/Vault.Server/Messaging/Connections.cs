@@ -5,25 +5,55 @@ using Vault.Contracts.Messaging;
 namespace Vault.Server.Messaging;
 
 /// <summary>
-/// Open hub connections by device: revoking a device (or a passphrase change) cuts its live connections at once, and
-/// the send pipeline delivers to (and audits) only the devices connected here, after re-checking grants and devices itself.
+/// Open hub connections by device, on this node: revoking a device (or a passphrase change) cuts its live connections
+/// at once, on every node (the word goes round the cluster), and the send pipeline audits and delivers to the devices
+/// connected here and, through <see cref="Cluster.Presence"/>, elsewhere.
 /// </summary>
 public sealed class Connections
 {
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, HubCallerContext>> byDevice = new();
+    private readonly Cluster.IClusterBus bus;
 
-    public void Add(Guid deviceId, HubCallerContext context) =>
-        byDevice.GetOrAdd(deviceId, _ => new()).TryAdd(context.ConnectionId, context);
-
-    public void Remove(Guid deviceId, string connectionId)
+    public Connections(Cluster.IClusterBus bus)
     {
-        if (byDevice.TryGetValue(deviceId, out var connections))
+        this.bus = bus;
+        bus.Subscribe("abort-device", message =>
         {
-            connections.TryRemove(connectionId, out _);
+            if (Guid.TryParse(message, out var device))
+            {
+                AbortLocal(device);
+            }
+        });
+    }
+
+    /// <summary>A device's first connection to this node, and its last one gone.</summary>
+    public event Action<Guid>? DeviceCameOnline, DeviceWentOffline;
+
+    public void Add(Guid deviceId, HubCallerContext context)
+    {
+        var connections = byDevice.GetOrAdd(deviceId, _ => new());
+        if (connections.TryAdd(context.ConnectionId, context) && connections.Count == 1)
+        {
+            DeviceCameOnline?.Invoke(deviceId);
         }
     }
 
+    public void Remove(Guid deviceId, string connectionId)
+    {
+        if (byDevice.TryGetValue(deviceId, out var connections) && connections.TryRemove(connectionId, out _) && connections.IsEmpty)
+        {
+            DeviceWentOffline?.Invoke(deviceId);
+        }
+    }
+
+    /// <summary>Ends the device's live connections here and on every other node.</summary>
     public void AbortDevice(Guid deviceId)
+    {
+        AbortLocal(deviceId);
+        bus.Publish("abort-device", deviceId.ToString("N"));
+    }
+
+    private void AbortLocal(Guid deviceId)
     {
         if (byDevice.TryRemove(deviceId, out var connections))
         {
@@ -31,10 +61,14 @@ public sealed class Connections
             {
                 context.Abort();
             }
+            DeviceWentOffline?.Invoke(deviceId);
         }
     }
 
+    /// <summary>Connected to this node.</summary>
     public bool IsConnected(Guid deviceId) => byDevice.TryGetValue(deviceId, out var connections) && !connections.IsEmpty;
+
+    public IReadOnlyCollection<Guid> Devices() => byDevice.Where(d => !d.Value.IsEmpty).Select(d => d.Key).ToList();
 
     public int Count => byDevice.Values.Sum(c => c.Count);
 

@@ -8,12 +8,21 @@ public static class MessagingModule
 {
     public static IServiceCollection AddVaultMessaging(this IServiceCollection services, VaultOptions options)
     {
-        services.AddSignalR(hub =>
+        var signalR = services.AddSignalR(hub =>
         {
             // An envelope travels as base64 inside JSON: room for the largest one, and no more.
             hub.MaximumReceiveMessageSize = options.Messaging.MaxEnvelopeBytes * 2 + 4096;
             hub.EnableDetailedErrors = false;
         });
+        if (options.Cluster.Redis is { Length: > 0 } redis)
+        {
+            // Several nodes: a message for a device group reaches its socket on whichever node holds it.
+            signalR.AddStackExchangeRedis(redis, backplane =>
+            {
+                backplane.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("vault-hub");
+                backplane.Configuration.AbortOnConnectFail = false;
+            });
+        }
         services.AddSingleton<Connections>();
         services.AddScoped<AccessNotifier>().AddSingleton<SendPipeline>().AddSingleton<FanOut>();
         services.TryAddSingleton<ISendCommitHook, NoSendCommitHook>();

@@ -108,6 +108,10 @@ internal sealed class SendBatch
     {
         this.batch = batch;
         this.pipeline = pipeline;
+        if (batch.ForeignWrites)
+        {
+            pipeline.LastSeqs.Clear(); // another node numbered messages since: read each channel's last number again
+        }
         batch.BeforeCommit(FlushAsync);
         batch.AfterCommit(Committed);
     }
@@ -164,7 +168,7 @@ internal sealed class SendBatch
     }
 
     /// <summary>
-    /// The devices that get the message live: unrevoked devices, connected to this node, of everyone who may read the
+    /// The devices that get the message live: unrevoked devices, connected to any node, of everyone who may read the
     /// channel as of this transaction. Their delivery is audited in this batch, before anything is sent.
     /// </summary>
     public void Deliver(MessageDelivery message, FamilyState state, string scope)
@@ -172,7 +176,7 @@ internal sealed class SendBatch
         var targets = new List<Guid>();
         foreach (var device in state.Devices.Values)
         {
-            if (!pipeline.Connections.IsConnected(device.Id) || !state.Members.TryGetValue(device.UserId, out var member)
+            if (!pipeline.IsConnected(device.Id) || !state.Members.TryGetValue(device.UserId, out var member)
                 || state.PurposeOf(device.UserId, scope, Permissions.Read, batch.TimeUnixMs) is not { } purpose)
             {
                 continue;

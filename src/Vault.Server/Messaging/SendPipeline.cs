@@ -29,15 +29,16 @@ public sealed record SendOutcome
 /// of the commit, given its sequence number and stored with its audit entries in one transaction; only then is the
 /// sender answered and the message fanned out. The server cannot read the content and does not try.
 /// </summary>
-public sealed class SendPipeline(AccessCache cache, AuditLog writer, FanOut fanOut, Connections connections, ISendCommitHook hook,
-    IOptions<VaultOptions> options, TimeProvider clock)
+public sealed class SendPipeline(AccessCache cache, AuditLog writer, FanOut fanOut, Connections connections, Cluster.Presence presence,
+    ISendCommitHook hook, IOptions<VaultOptions> options, TimeProvider clock)
 {
     /// <summary>Each channel's last sequence number as committed; the writer alone moves it.</summary>
     internal ConcurrentDictionary<Guid, long> LastSeqs { get; } = new();
 
     internal FanOut FanOut => fanOut;
-    internal Connections Connections => connections;
-    internal TimeProvider Clock => clock;
+
+    /// <summary>Connected to this node or, in a cluster, to another one.</summary>
+    internal bool IsConnected(Guid deviceId) => connections.IsConnected(deviceId) || presence.IsConnectedElsewhere(deviceId);
 
     public async Task<SendOutcome> SendAsync(Actor actor, Guid familyId, Guid channelId, SendMessageRequest? request, CancellationToken ct)
     {

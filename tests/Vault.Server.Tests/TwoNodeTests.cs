@@ -1,0 +1,132 @@
+using Vault.Client;
+using Vault.Contracts;
+using Vault.Contracts.Families;
+using Vault.Contracts.Messaging;
+
+namespace Vault.Server.Tests;
+
+/// <summary>
+/// Two server nodes on one database and one Redis, with clients on each: messages cross between them with nothing
+/// lost, duplicated or reordered; a withdrawal through one node counts on the other at once; and the audit log, written
+/// by both nodes' writers in turn, verifies as one tree.
+/// </summary>
+public sealed class TwoNodeTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60); // a failure bound, never a wait
+    private readonly RedisServer redis = new();
+    private readonly string data = Path.Combine(Path.GetTempPath(), "vault-tests", Guid.NewGuid().ToString("N"));
+    private readonly List<VaultConnection> connections = [];
+    private VaultServer a = null!, b = null!;
+    private Guid familyId;
+    private VaultClient guardian = null!, coordinator = null!, krachtgezin = null!;
+    private ChannelResponse intro = null!, planning = null!;
+
+    public async Task InitializeAsync()
+    {
+        a = Node(keep: false); // disposed last: it removes the shared data directory
+        var cast = new Cast(a);
+        (familyId, coordinator, guardian) = await cast.FamilyAsync();
+        krachtgezin = await cast.FamilyMemberAsync(coordinator, familyId, Roles.Krachtgezin, "gezin.de.boer");
+        intro = await Cast.IntroChannelAsync(guardian, familyId, coordinator, krachtgezin);
+        planning = await guardian.CreateChannelAsync(familyId, "planning",
+            [new ChannelMember(krachtgezin.Session!.UserId, Permissions.Read, "afspraken")]);
+        b = Node(keep: true); // started second, on the same database: it finds everything in place
+        b.NewHttp().Dispose();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var connection in connections)
+        {
+            await connection.DisposeAsync();
+        }
+        b.Dispose();
+        a.Dispose();
+        redis.Dispose();
+    }
+
+    [Fact]
+    public async Task Messages_ClientsOnEitherNode_ArriveOnBothOnceAndInOrder()
+    {
+        var onA = await ConnectAsync(guardian);
+        var onB = await ConnectAsync(On(b, coordinator));
+        var fills = HistoryReads();
+        var fromA = Enumerable.Range(0, 25).Select(i => guardian.SendAsync(familyId, intro.Id, $"A{i}"));
+        var fromB = Enumerable.Range(0, 25).Select(i => On(b, coordinator).SendAsync(familyId, intro.Id, $"B{i}"));
+        var sent = await Task.WhenAll(fromA.Concat(fromB));
+
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), sent.Select(s => s.Seq).Order()); // one numbering
+        foreach (var connection in new[] { onA, onB })
+        {
+            var got = new List<long>();
+            while (got.Count < 50)
+            {
+                var message = await connection.Messages.ReadAsync().AsTask().WaitAsync(Bound);
+                Assert.True(message.Authentic);
+                got.Add(message.Seq);
+            }
+            Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), got);
+        }
+        // Each arrived live, in order: no reader had to fill a gap from history.
+        Assert.Equal(fills, HistoryReads());
+    }
+
+    [Fact]
+    public async Task Withdrawal_ThroughNodeA_CountsOnNodeBAtOnce()
+    {
+        var krachtgezinOnB = On(b, krachtgezin);
+        var live = await ConnectAsync(krachtgezinOnB);
+        await krachtgezinOnB.HistoryAsync(familyId, intro.Id); // node B knows the family's state now
+        var grant = (await guardian.ListGrantsAsync(familyId)).Single(g => g.Grant.GranteeUserId == krachtgezin.Session!.UserId
+            && g.Grant.Scope == ConsentScopes.Channel(intro.Id));
+
+        await guardian.WithdrawGrantAsync(familyId, grant.Grant.GrantId);
+
+        var refused = await Assert.ThrowsAsync<VaultApiException>(() => krachtgezinOnB.HistoryAsync(familyId, intro.Id));
+        Assert.Equal(ProblemTypes.NoConsent, refused.ProblemType);
+        await On(b, guardian).SendAsync(familyId, intro.Id, "na de intrekking, via B");
+        await guardian.SendAsync(familyId, planning.Id, "daarna, op een kanaal dat het gezin wel mag lezen");
+        var next = await live.Messages.ReadAsync().AsTask().WaitAsync(Bound);
+        Assert.Equal((planning.Id, "daarna, op een kanaal dat het gezin wel mag lezen"), (next.ChannelId, next.Text));
+    }
+
+    [Fact]
+    public async Task AuditLog_WrittenByBothNodes_VerifiesAsOneTree()
+    {
+        await guardian.SendAsync(familyId, intro.Id, "via A");
+        await On(b, guardian).SendAsync(familyId, intro.Id, "via B");
+        await guardian.SendAsync(familyId, intro.Id, "weer via A");
+
+        foreach (var node in new[] { a, b })
+        {
+            var verified = await On(node, guardian).VerifyAuditAsync(familyId, lastSeen: null);
+            Assert.True(verified.Ok, verified.Failure?.ToString());
+        }
+        Assert.Equal((await guardian.GetTreeHeadAsync()).RootHash, (await On(b, guardian).GetTreeHeadAsync()).RootHash);
+    }
+
+    private VaultServer Node(bool keep)
+    {
+        var node = new VaultServer { DataDirectoryOverride = data, KeepData = keep };
+        node.Settings["Vault:Cluster:Redis"] = redis.Configuration;
+        return node;
+    }
+
+    /// <summary>The same signed-in user, talking to another node (tokens and keys are the installation's, not a node's).</summary>
+    private static VaultClient On(VaultServer node, VaultClient client)
+    {
+        var other = node.NewClient();
+        other.Resume(client.Session!);
+        return other;
+    }
+
+    private long HistoryReads() => (long)a.Scalar("SELECT COUNT(*) FROM AuditEntries WHERE Action = 'message.history.read'")!;
+
+    private async Task<VaultConnection> ConnectAsync(VaultClient client)
+    {
+        var connection = new VaultConnection(client);
+        connections.Add(connection);
+        await connection.StartAsync();
+        return connection;
+    }
+}
