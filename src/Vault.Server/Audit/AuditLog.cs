@@ -81,6 +81,7 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
             var foreign = bus.IsShared && await TakeTurnAsync(db, ct);
             tree.Begin();
             batch = new WriteBatch(db, tree, cache, clock.GetUtcNow().ToUnixTimeMilliseconds()) { ForeignWrites = foreign };
+            await batch.ReadStampsAsync(items.Select(i => i.FamilyId).OfType<Guid>().ToHashSet(), ct);
             foreach (var item in items)
             {
                 await item.ApplyAsync(batch, ct);
@@ -241,6 +242,9 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
 /// <summary>Work for the writer: applied inside its transaction, completed only after the commit.</summary>
 public abstract class WriteItem
 {
+    /// <summary>The family whose access state the item decides on, if any: the batch reads all their stamps at once.</summary>
+    public virtual Guid? FamilyId => null;
+
     public abstract Task ApplyAsync(WriteBatch batch, CancellationToken ct);
 
     internal abstract void Commit();

@@ -20,6 +20,7 @@ public sealed class WriteBatch
 {
     private readonly Dictionary<string, DbCommand> commands = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, FamilyState> fresh = [];
+    private readonly Dictionary<Guid, Guid> stamps = [];
     private readonly Dictionary<Type, object> shared = [];
     private readonly List<Func<CancellationToken, Task>> beforeCommit = [];
     private readonly List<Action> afterCommit = [];
@@ -58,6 +59,19 @@ public sealed class WriteBatch
     /// <summary>Runs once the batch has committed (acknowledge, fan out), in registration order.</summary>
     public void AfterCommit(Action work) => afterCommit.Add(work);
 
+    /// <summary>The access stamps of the families the batch's items decide on, in one read.</summary>
+    internal async Task ReadStampsAsync(IReadOnlyCollection<Guid> familyIds, CancellationToken ct)
+    {
+        if (familyIds.Count > 0)
+        {
+            foreach (var family in await Db.Families.AsNoTracking().Where(f => familyIds.Contains(f.Id))
+                         .Select(f => new { f.Id, f.AccessStamp }).ToListAsync(ct))
+            {
+                stamps[family.Id] = family.AccessStamp;
+            }
+        }
+    }
+
     /// <summary>
     /// The family's access state as this transaction sees it. The writer holds the database's write lock (SQLite) or
     /// the family rows (PostgreSQL), so nothing can change it until the commit: if the cached state's stamp still
@@ -69,7 +83,8 @@ public sealed class WriteBatch
         {
             return known;
         }
-        var stamp = await Db.Families.AsNoTracking().Where(f => f.Id == familyId).Select(f => (Guid?)f.AccessStamp).FirstOrDefaultAsync(ct);
+        var stamp = stamps.TryGetValue(familyId, out var read) ? read
+            : await Db.Families.AsNoTracking().Where(f => f.Id == familyId).Select(f => (Guid?)f.AccessStamp).FirstOrDefaultAsync(ct);
         var state = stamp is null ? FamilyState.Missing : await cache.GetAsync(familyId, ct);
         if (stamp is not null && state.Stamp != stamp)
         {

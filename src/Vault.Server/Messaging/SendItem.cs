@@ -16,6 +16,8 @@ namespace Vault.Server.Messaging;
 internal sealed class SendItem(SendPipeline pipeline, Actor actor, Guid familyId, Guid channelId, SendMessageRequest request)
     : WriteItem<SendOutcome>
 {
+    public override Guid? FamilyId => familyId;
+
     public override async Task ApplyAsync(WriteBatch batch, CancellationToken ct)
     {
         SetResult(await SendAsync(batch, ct));
