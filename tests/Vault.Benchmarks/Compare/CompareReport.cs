@@ -15,7 +15,7 @@ public static class CompareReport
         yield return Invariant($"lost {t.Lost}, duplicated {t.Duplicates}, out of order {t.OutOfOrder}, unauthorized {t.Unauthorized}, unauthentic {t.Unauthentic}, markers missing {t.MarkersMissing}, stray {r.Strays}, send errors {r.SendErrors}, server errors {r.ServerErrors} (warnings {r.ServerWarnings})");
         yield return Invariant($"server: CPU {Num(r.ServerCpuMsPerMessage, "0.000")} ms per message ({Num(r.ServerCpuPercent, "0")} % of one core), allocated {(r.AllocatedKbPerMessage is null ? "n/a (the server's own binary)" : Num(r.AllocatedKbPerMessage, "0.0") + " KB per message")}; driver CPU {r.DriverCpuPercent:0} % of one core; load average {r.LoadAverage}");
         yield return r.Sql is { } s
-            ? Invariant($"SQL per message ({r.SqlNote}): {s.Commands:0.0} commands, {s.Reads:0.0} reads, {s.Writes:0.0} writes, {s.WriteTransactions:0.00} write transactions (of which autocommit statements {s.AutocommitWrites:0.00}); BEGIN waits ≥ 100 ms: {s.BeginWaitsOver100Ms}; audit entries per batch {s.AuditEntriesPerBatch:0.0}; most frequent: {s.TopStatements}")
+            ? Invariant($"SQL per message ({r.SqlNote}): {s.Commands:0.0} commands, {s.Reads:0.0} reads, {s.Writes:0.0} writes, {s.WriteTransactions:0.00} write transactions (of which autocommit statements {s.AutocommitWrites:0.00}); BEGIN waits ≥ 100 ms: {s.BeginWaitsOver100Ms}, requests waiting in BEGIN on average {s.ThreadsInBegin:0.0}; audit entries per batch {s.AuditEntriesPerBatch:0.0}; most frequent: {s.TopStatements}")
             : "SQL per message: " + r.SqlNote;
         if (r.Notes.Length > 0)
         {
@@ -44,11 +44,11 @@ public static class CompareReport
         }
         else
         {
-            lines.Add("| conn. | round | load | SQL commands | reads | writes | write transactions | of which autocommit | BEGIN waits ≥ 100 ms | audit entries/batch | most frequent statements per message |");
-            lines.Add("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+            lines.Add("| conn. | round | load | SQL commands | reads | writes | write transactions | of which autocommit | BEGIN waits ≥ 100 ms | waiting in BEGIN (mean) | audit entries/batch | most frequent statements per message |");
+            lines.Add("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
             lines.AddRange(vault.Select(r => r.Sql is { } s
-                ? Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {s.Commands:0.0} | {s.Reads:0.0} | {s.Writes:0.0} | {s.WriteTransactions:0.00} | {s.AutocommitWrites:0.00} | {s.BeginWaitsOver100Ms} | {s.AuditEntriesPerBatch:0.0} | {s.TopStatements} |")
-                : Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {r.SqlNote} | | | | | | | |")));
+                ? Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {s.Commands:0.0} | {s.Reads:0.0} | {s.Writes:0.0} | {s.WriteTransactions:0.00} | {s.AutocommitWrites:0.00} | {s.BeginWaitsOver100Ms} | {s.ThreadsInBegin:0.0} | {s.AuditEntriesPerBatch:0.0} | {s.TopStatements} |")
+                : Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {r.SqlNote} | | | | | | | | |")));
         }
 
         lines.AddRange(["", "### Ratios Vault / bare hub (same round, phases run back to back)", "",

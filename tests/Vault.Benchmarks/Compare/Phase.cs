@@ -13,8 +13,12 @@ public enum Load
 public sealed record PhaseSpec(int Round, int Connections, Load Load, TimeSpan Duration, double Rate);
 
 /// <summary>EF Core's view of one phase (Vault with the probe only), per message the server handled.</summary>
+/// <summary>
+/// <paramref name="ThreadsInBegin"/>: the time all transactions spent waiting to BEGIN (with SQLite: for the one write
+/// lock) divided by the phase's time — how many requests were blocked there on average.
+/// </summary>
 public sealed record SqlPerMessage(double Commands, double Reads, double Writes, double WriteTransactions, double AutocommitWrites,
-    long BeginWaitsOver100Ms, double AuditEntriesPerBatch, string TopStatements);
+    long BeginWaitsOver100Ms, double ThreadsInBegin, double AuditEntriesPerBatch, string TopStatements);
 
 public sealed record PhaseResult(string Arm, PhaseSpec Spec, TimeSpan SendWindow, TimeSpan Total, PhaseTracker.Totals Totals,
     long SendErrors, long Strays, int ServerErrors, int ServerWarnings, double? ServerCpuMsPerMessage, double? ServerCpuPercent,
@@ -69,7 +73,7 @@ public static class Phase
         var serverCpu = cpuAfter - cpuBefore;
         double? allocated = statsBefore is { AllocatedBytes: >= 0 } && statsAfter is { AllocatedBytes: >= 0 }
             ? (statsAfter.AllocatedBytes - statsBefore.AllocatedBytes) / 1024.0 / messages : null;
-        var (sql, sqlNote) = target.HasDatabase ? Sql(statsBefore?.Probe, statsAfter?.Probe, messages) : (null, "none (no database)");
+        var (sql, sqlNote) = target.HasDatabase ? Sql(statsBefore?.Probe, statsAfter?.Probe, messages, total) : (null, "none (no database)");
         return new PhaseResult(target.Name, spec, sendWindow, total, totals, tracker.SendErrors.Count, strays,
             (statsAfter?.Errors ?? 0) - (statsBefore?.Errors ?? 0), (statsAfter?.Warnings ?? 0) - (statsBefore?.Warnings ?? 0),
             serverCpu?.TotalMilliseconds / messages, serverCpu?.TotalMilliseconds / total.TotalMilliseconds * 100,
@@ -114,7 +118,7 @@ public static class Phase
         }
     }
 
-    private static (SqlPerMessage? Sql, string Note) Sql(ServerProbe.Totals? before, ServerProbe.Totals? after, long messages)
+    private static (SqlPerMessage? Sql, string Note) Sql(ServerProbe.Totals? before, ServerProbe.Totals? after, long messages, TimeSpan phase)
     {
         if (before is null || after is null)
         {
@@ -137,6 +141,6 @@ public static class Phase
             .Select(c => Invariant($"{c.Key} {c.Value / (double)messages:0.0}")));
         return (new SqlPerMessage(count / (double)messages, reads / (double)messages, writes / (double)messages,
             writeTransactions / (double)messages, autocommit / (double)messages, after.BeginWaitsOver100Ms - before.BeginWaitsOver100Ms,
-            batches == 0 ? 0 : (after.AuditEntries - before.AuditEntries) / (double)batches, top), "EF Core probe in the server process");
+            (after.BeginWaitMs - before.BeginWaitMs) / phase.TotalMilliseconds, batches == 0 ? 0 : (after.AuditEntries - before.AuditEntries) / (double)batches, top), "EF Core probe in the server process");
     }
 }
