@@ -14,7 +14,7 @@ public sealed record CompareOptions
           --rounds N               A/B rounds per connection count (default 2)
           --warmup S               unreported closed-loop warm-up per hub and connection count, seconds (default 5)
           --duration S             closed-loop phase, seconds (default 10)
-          --paced S                paced phase, seconds (default 10; 0 skips it)
+          --paced S                paced phase, seconds (default 20; 0 skips it)
           --rate R                 paced total msg/s (default: half of Vault's closed-loop rate in round 1, per count)
           --database D             sqlite (default) | postgres
           --connection-string CS   the server's database (default: SQLite in a temporary directory)
@@ -38,7 +38,7 @@ public sealed record CompareOptions
     public int Rounds { get; init; } = 2;
     public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan Closed { get; init; } = TimeSpan.FromSeconds(10);
-    public TimeSpan Paced { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Paced { get; init; } = TimeSpan.FromSeconds(20);
     public double? Rate { get; init; }
     public string Database { get; init; } = "sqlite";
     public string? ConnectionString { get; init; }
@@ -67,7 +67,7 @@ public sealed record CompareOptions
             Rounds = Int("--rounds", quick ? 1 : 2),
             WarmUp = TimeSpan.FromSeconds(Int("--warmup", quick ? 3 : 5)),
             Closed = TimeSpan.FromSeconds(Int("--duration", quick ? 5 : 10)),
-            Paced = TimeSpan.FromSeconds(Int("--paced", quick ? 5 : 10)),
+            Paced = TimeSpan.FromSeconds(Int("--paced", quick ? 5 : 20)),
             Rate = Text("--rate") is { } r ? double.Parse(r, CultureInfo.InvariantCulture) : null,
             Database = (Text("--database") ?? "sqlite").ToLowerInvariant(),
             ConnectionString = Text("--connection-string"),
