@@ -55,18 +55,18 @@ public static class CompareCommand
             var (vaultWatch, nodes, admin) = await StartVaultAsync(options, started, dataDirectory, ct);
             output.WriteLine(Invariant($"servers: bare hub pid {bareProcess.Pid} at {await bareProcess.Url.WaitAsync(ct)}; Vault at {string.Join(", ", nodes)}"));
 
-            await using var vault = new VaultTarget(vaultWatch, nodes, admin, options.GroupSize);
-            await using var bare = new BareTarget(bareProcess, options.GroupSize);
+            await using var vault = new VaultTarget(vaultWatch, nodes, admin, CompareOptions.GroupSize);
+            await using var bare = new BareTarget(bareProcess, CompareOptions.GroupSize);
             var clock = Stopwatch.StartNew();
-            await vault.SetUpAsync(options.Connections.Max() / options.GroupSize, options.SetupParallelism, ct);
-            output.WriteLine(Invariant($"setup: {vault.Roster.Families.Count} families of {options.GroupSize} ({vault.Roster.Users} users, registered and logged in through the SDK) in {clock.Elapsed.TotalSeconds:0} s"));
+            await vault.SetUpAsync(options.Connections.Max() / CompareOptions.GroupSize, options.SetupParallelism, ct);
+            output.WriteLine(Invariant($"setup: {vault.Roster.Families.Count} families of {CompareOptions.GroupSize} ({vault.Roster.Users} users, registered and logged in through the SDK) in {clock.Elapsed.TotalSeconds:0} s"));
 
             foreach (var connections in options.Connections.Order())
             {
                 clock.Restart();
                 await vault.ConnectAsync(connections, ct);
                 await bare.ConnectAsync(connections, ct);
-                output.WriteLine(Invariant($"{Environment.NewLine}# {connections} connections ({connections / options.GroupSize} groups of {options.GroupSize}): connected in {clock.Elapsed.TotalSeconds:0.0} s"));
+                output.WriteLine(Invariant($"{Environment.NewLine}# {connections} connections ({connections / CompareOptions.GroupSize} groups of {CompareOptions.GroupSize}): connected in {clock.Elapsed.TotalSeconds:0.0} s"));
                 results.Add(await RunAsync(vault, new PhaseSpec(0, connections, Load.WarmUp, TimeSpan.Zero, 0), output, ct));
                 bare.PayloadBytes = vault.EnvelopeBytes ?? bare.PayloadBytes; // the same bytes on the wire
                 results.Add(await RunAsync(bare, new PhaseSpec(0, connections, Load.WarmUp, TimeSpan.Zero, 0), output, ct));
@@ -151,8 +151,12 @@ public static class CompareCommand
         if (options.VaultHost == "binary")
         {
             var url = new Uri(Invariant($"http://127.0.0.1:{FreePort()}/"));
-            vault = ServerProcess.StartBinary("vault", url, BenchServer.LoadSettings.Concat(settings)
-                .Append(new("Vault:DataDirectory", dataDirectory)).ToDictionary(s => s.Key, s => s.Value));
+            var all = new Dictionary<string, string>(BenchServer.LoadSettings) { ["Vault:DataDirectory"] = dataDirectory };
+            foreach (var (key, value) in settings)
+            {
+                all[key] = value; // --server-setting wins, as in the factory host
+            }
+            vault = ServerProcess.StartBinary("vault", url, all);
         }
         else
         {

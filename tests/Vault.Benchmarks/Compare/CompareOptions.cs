@@ -52,7 +52,7 @@ public sealed record CompareOptions
     public int SetupParallelism { get; init; } = 4;
     public string? Markdown { get; init; }
     public TimeSpan MaxTime { get; init; } = TimeSpan.FromSeconds(1800);
-    public int GroupSize { get; init; } = 10;
+    public const int GroupSize = 10;
 
     public static CompareOptions Parse(string[] args)
     {

@@ -78,10 +78,21 @@ public static class Phase
             (statsAfter?.Errors ?? 0) - (statsBefore?.Errors ?? 0), (statsAfter?.Warnings ?? 0) - (statsBefore?.Warnings ?? 0),
             serverCpu?.TotalMilliseconds / messages, serverCpu?.TotalMilliseconds / total.TotalMilliseconds * 100,
             driverCpu.TotalMilliseconds / total.TotalMilliseconds * 100, allocated, sql, sqlNote,
-            loadBefore + " → " + MachineSampler.LoadAverage(),
-            string.Join("; ", new[] { notes, tracker.SendErrors.TryPeek(out var error) ? "first send error: " + error : "",
-                statsAfter?.FirstProblem is { } problem && statsAfter.Errors + statsAfter.Warnings > (statsBefore?.Errors ?? 0) + (statsBefore?.Warnings ?? 0)
-                    ? "server logged: " + problem : "" }.Where(n => n.Length > 0)));
+            loadBefore + " → " + MachineSampler.LoadAverage(), Notes(notes, tracker, statsBefore, statsAfter));
+    }
+
+    private static string Notes(string target, PhaseTracker tracker, ServerStats? before, ServerStats? after)
+    {
+        var notes = new List<string> { target };
+        if (tracker.SendErrors.TryPeek(out var error))
+        {
+            notes.Add("first send error: " + error);
+        }
+        if (after?.FirstProblem is { } problem && after.Errors + after.Warnings > (before?.Errors ?? 0) + (before?.Warnings ?? 0))
+        {
+            notes.Add("the server logged (first of the run): " + problem);
+        }
+        return string.Join("; ", notes.Where(n => n.Length > 0));
     }
 
     private static async Task SendLoopAsync(ILoadTarget target, PhaseTracker tracker, int sender, PhaseSpec spec, Stopwatch clock,

@@ -161,9 +161,10 @@ public sealed class PhaseTracker
     /// <summary>A delivery the receiver must not have: another group's, or none the phase sent.</summary>
     public void Unauthorized(int receiver) => Count(receiver, r => r.Unauthorized++);
 
-    /// <summary>A delivery whose signature or decryption failed (Vault), or a gap in the channel's sequence numbers.</summary>
+    /// <summary>A delivery whose signature or decryption failed (Vault).</summary>
     public void Unauthentic(int receiver) => Count(receiver, r => r.Unauthentic++);
 
+    /// <summary>A gap in the channel's sequence numbers (Vault), beyond the per-sender check.</summary>
     public void OutOfOrder(int receiver) => Count(receiver, r => r.OutOfOrder++);
 
     private void Count(int receiver, Action<Receiver> count)

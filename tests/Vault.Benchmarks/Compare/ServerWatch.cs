@@ -6,8 +6,6 @@ namespace Vault.Benchmarks.Compare;
 /// </summary>
 public sealed class ServerWatch(IReadOnlyList<ServerProcess> started, IReadOnlyList<int> pids)
 {
-    public bool Known => started.Count + pids.Count > 0;
-
     /// <summary>CPU time of all of them together; null if any cannot be read (or none is known).</summary>
     public TimeSpan? Cpu()
     {
