@@ -16,7 +16,9 @@ namespace Vault.Benchmarks;
 public static class Bench
 {
     private const string Usage = """
-        usage: dotnet run -c Release --project tests/Vault.Benchmarks -- [messaging] [audit] [crypto] [options]
+        usage: dotnet run -c Release --project tests/Vault.Benchmarks -- compare [options]   (see compare --help)
+               dotnet run -c Release --project tests/Vault.Benchmarks -- [messaging] [audit] [crypto] [options]
+          compare: Vault's hub against a bare SignalR hub, each in its own process, A/B in one run (docs/benchmarks.md)
           no scenario named: messaging and audit (crypto runs BenchmarkDotNet, in process, about a minute)
           --families N            families (default 40)
           --members N             members per family, each with a hub connection (default 6, at least 2)
@@ -35,6 +37,13 @@ public static class Bench
 
     public static async Task<int> Main(string[] args)
     {
+        switch (args.FirstOrDefault())
+        {
+            case "compare":
+                return await Compare.CompareCommand.RunAsync(args[1..]);
+            case "serve":
+                return await Compare.Serve.RunAsync(args);
+        }
         var scenarios = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !IsValue(args, a)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         if (args.Contains("--help") || scenarios.Except(["messaging", "audit", "crypto"]).Any())
         {

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Vault.Client;
 using Vault.Server.Data;
@@ -25,7 +26,13 @@ public sealed partial class BenchServer : WebApplicationFactory<Program>
     private readonly StringWriter bootstrap = new();
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "vault-bench", Guid.NewGuid().ToString("N"));
-    public ServerProbe Probe { get; } = new();
+    public ServerProbe Probe { get; init; } = new();
+
+    /// <summary>Off: the server runs without the EF Core interceptors (nothing is counted).</summary>
+    public bool AttachProbe { get; init; } = true;
+
+    /// <summary>Configuration applied after the benchmark's own (e.g. "Vault:ConnectionString"), for what a run varies.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
     public ConcurrentQueue<string> Problems { get; } = new();
 
     /// <summary>Every HTTP request the SDK clients make: "POST /families/{id}/invitations" and its duration.</summary>
@@ -40,6 +47,23 @@ public sealed partial class BenchServer : WebApplicationFactory<Program>
     public bool BusyTimeoutExperiment { get; init; }
 
     public int BusyTimeoutMs { get; set; }
+
+    /// <summary>
+    /// What a load run changes from production, here and for the server's own binary (`compare --vault-host binary`):
+    /// the cheapest Argon2id the SDK accepts (registration is setup, not what is measured); no rate limits (the whole
+    /// cast logs in from 127.0.0.1 within seconds); access tokens that outlive a run (a hub connection closes when its
+    /// token expires, and reconnections are not what is measured).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> LoadSettings { get; } = new Dictionary<string, string>
+    {
+        ["Vault:Kdf:OpsLimit"] = "3",
+        ["Vault:Kdf:MemLimitBytes"] = (8 * 1024 * 1024).ToString(CultureInfo.InvariantCulture),
+        ["Vault:RateLimits:AnonymousPermitsPerMinute"] = "1000000",
+        ["Vault:RateLimits:AnonymousBurst"] = "1000000",
+        ["Vault:RateLimits:TokenPermitsPerMinute"] = "1000000",
+        ["Vault:RateLimits:TokenBurst"] = "1000000",
+        ["Vault:Tokens:AccessTokenMinutes"] = "240",
+    };
 
     public BenchServer()
     {
@@ -70,14 +94,14 @@ public sealed partial class BenchServer : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        // Production, as deployed: WebApplicationFactory would otherwise run Development, which also validates DI
+        // scopes on every resolution (a cost production does not pay).
+        builder.UseEnvironment(Environments.Production);
         builder.UseSetting("Vault:DataDirectory", DataDirectory);
-        builder.UseSetting("Vault:Kdf:OpsLimit", "3");
-        builder.UseSetting("Vault:Kdf:MemLimitBytes", (8 * 1024 * 1024).ToString(CultureInfo.InvariantCulture));
-        // The whole cast logs in from 127.0.0.1 within seconds: the anonymous rate limit is not what is measured.
-        builder.UseSetting("Vault:RateLimits:AnonymousPermitsPerMinute", "1000000");
-        builder.UseSetting("Vault:RateLimits:AnonymousBurst", "1000000");
-        builder.UseSetting("Vault:RateLimits:TokenPermitsPerMinute", "1000000");
-        builder.UseSetting("Vault:RateLimits:TokenBurst", "1000000");
+        foreach (var (key, value) in LoadSettings.Concat(Settings))
+        {
+            builder.UseSetting(key, value);
+        }
         builder.ConfigureLogging(logging =>
         {
             logging.ClearProviders();
@@ -87,7 +111,10 @@ public sealed partial class BenchServer : WebApplicationFactory<Program>
         builder.ConfigureServices(services =>
         {
             services.AddSingleton(new BootstrapOutput(TextWriter.Synchronized(bootstrap)));
-            services.ConfigureDbContext<VaultDbContext>(db => db.AddInterceptors(Probe.Interceptors));
+            if (AttachProbe)
+            {
+                services.ConfigureDbContext<VaultDbContext>(db => db.AddInterceptors(Probe.Interceptors));
+            }
             if (BusyTimeoutExperiment)
             {
                 services.ConfigureDbContext<VaultDbContext>(db => db.AddInterceptors(new BusyTimeout(this)));

@@ -15,9 +15,15 @@ public sealed record BenchFamily(int Number, Guid Id, Guid ChannelId, VaultClien
 /// The people of a run, made the way production makes them (admin invitations for professionals, family
 /// invitations for the family; Argon2id on every registration and login): families of a coordinator, two
 /// guardians, a krachtgezin and network members, each family with one channel that all of them read and write.
+/// <paramref name="newClient"/> makes the SDK client of a family's member number n (0: the coordinator; the admin too),
+/// so that a run against several nodes can put members of one family on different nodes.
 /// </summary>
-public sealed class Roster(BenchServer server)
+public sealed class Roster(Func<int, VaultClient> newClient, Func<string> adminInvitation)
 {
+    public Roster(BenchServer server) : this(_ => server.NewClient(), () => server.AdminInvitation)
+    {
+    }
+
     public const string Passphrase = "een lange zin als wachtwoord";
     private VaultClient? admin;
 
@@ -28,8 +34,8 @@ public sealed class Roster(BenchServer server)
     public async Task SetUpAsync(int families, int members, int parallelism, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        admin = server.NewClient();
-        var registered = await admin.AcceptInvitationAsync(server.AdminInvitation, "admin", Passphrase, "laptop", ct);
+        admin = newClient(0);
+        var registered = await admin.AcceptInvitationAsync(adminInvitation(), "admin", Passphrase, "laptop", ct);
         await admin.LoginAsync("admin", Passphrase, registered.DeviceId, admin.Session!.Device, Totp(registered), ct);
         using var gate = new SemaphoreSlim(parallelism);
         var made = await Task.WhenAll(Enumerable.Range(0, families).Select(async f =>
@@ -51,10 +57,10 @@ public sealed class Roster(BenchServer server)
     private async Task<BenchFamily> FamilyAsync(int number, int size, CancellationToken ct)
     {
         var s = "b" + number.ToString("D3", System.Globalization.CultureInfo.InvariantCulture);
-        var coordinator = await RegisterAsync((await admin!.CreateInvitationAsync(Roles.Coordinator, ct: ct)).Code, "coordinator" + s, ct);
+        var coordinator = await RegisterAsync((await admin!.CreateInvitationAsync(Roles.Coordinator, ct: ct)).Code, "coordinator" + s, 0, ct);
         var family = await coordinator.CreateFamilyAsync(new CreateFamilyRequest("KG-" + s, "GM0363",
             new DateOnly(2026, 11, 1), new DateOnly(2027, 5, 1)), ct);
-        var moeder = await JoinAsync(coordinator, family.Id, Roles.Guardian, "moeder" + s, ct);
+        var moeder = await JoinAsync(coordinator, family.Id, Roles.Guardian, "moeder" + s, 1, ct);
         var members = new List<(BenchMember Member, string Role)>
         {
             (new("coordinator" + s, coordinator), Roles.Coordinator), (new("moeder" + s, moeder), Roles.Guardian),
@@ -69,7 +75,7 @@ public sealed class Roster(BenchServer server)
                 5 => ("buurman", Roles.Network, moeder),
                 _ => ("netwerk" + i, Roles.Network, moeder),
             };
-            members.Add((new(name + s, await JoinAsync(inviter, family.Id, role, name + s, ct)), role));
+            members.Add((new(name + s, await JoinAsync(inviter, family.Id, role, name + s, i, ct)), role));
         }
         // The guardians read without a grant; everybody else gets a write grant the first guardian signs.
         var channel = await moeder.CreateChannelAsync(family.Id, "iedereen", members.Where(m => m.Role != Roles.Guardian)
@@ -77,12 +83,13 @@ public sealed class Roster(BenchServer server)
         return new BenchFamily(number, family.Id, channel.Id, moeder, members.Select(m => m.Member).ToList());
     }
 
-    private async Task<VaultClient> JoinAsync(VaultClient inviter, Guid familyId, string role, string username, CancellationToken ct) =>
-        await RegisterAsync((await inviter.InviteToFamilyAsync(familyId, role, ct: ct)).Code, username, ct);
+    private async Task<VaultClient> JoinAsync(VaultClient inviter, Guid familyId, string role, string username, int member,
+        CancellationToken ct) =>
+        await RegisterAsync((await inviter.InviteToFamilyAsync(familyId, role, ct: ct)).Code, username, member, ct);
 
-    private async Task<VaultClient> RegisterAsync(string code, string username, CancellationToken ct)
+    private async Task<VaultClient> RegisterAsync(string code, string username, int member, CancellationToken ct)
     {
-        var client = server.NewClient();
+        var client = newClient(member);
         var registered = await client.AcceptInvitationAsync(code, username, Passphrase, "phone", ct);
         await client.LoginAsync(username, Passphrase, registered.DeviceId, client.Session!.Device, Totp(registered), ct);
         return client;

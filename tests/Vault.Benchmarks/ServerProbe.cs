@@ -12,18 +12,45 @@ namespace Vault.Benchmarks;
 /// every SQL command (kind, table, duration), every transaction (time to BEGIN — with SQLite that is the wait for
 /// the single write lock — and to COMMIT), and every SaveChanges that carries audit entries (the audit writer's
 /// batches: size and duration). Samples are kept in lists; a phase reads what came after its <see cref="Mark"/>.
+/// Running totals (<see cref="Totals"/>) are kept as well: a long run in another process (the `serve vault` child of
+/// `compare`) reads those only and keeps no samples. The probe sees what goes through EF Core only: SQL the server
+/// issues on its own connections (raw ADO.NET, a batch writer with prepared statements) is not counted.
 /// </summary>
 public sealed partial class ServerProbe
 {
     private readonly Lock gate = new();
+    private readonly bool keepSamples;
     private readonly List<(string Key, double Ms, bool Failed)> commands = [];
     private readonly List<double> begins = [];
     private readonly List<double> commits = [];
     private readonly List<(int Entries, double Ms)> auditBatches = [];
+    private readonly Dictionary<string, long> commandCounts = [];
+    private readonly ConditionalWeakTable<DbTransaction, object> wrote = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> keys = new();
+    private long transactionsCommitted, writeTransactionsCommitted, autocommitWrites, beginWaitsOver100Ms, auditEntries, auditBatchCount;
+    private double beginWaitMs;
 
-    public ServerProbe() => Interceptors = [new Commands(this), new Transactions(this), new SaveChanges(this)];
+    public ServerProbe(bool keepSamples = true)
+    {
+        this.keepSamples = keepSamples;
+        Interceptors = [new Commands(this), new Transactions(this), new SaveChanges(this)];
+    }
 
     public IInterceptor[] Interceptors { get; }
+
+    /// <summary>Everything counted since the start; a caller subtracts two of these for a window.</summary>
+    public sealed record Totals(
+        IReadOnlyDictionary<string, long> Commands, long TransactionsCommitted, long WriteTransactionsCommitted, long AutocommitWrites,
+        double BeginWaitMs, long BeginWaitsOver100Ms, long AuditBatches, long AuditEntries);
+
+    public Totals Snapshot()
+    {
+        lock (gate)
+        {
+            return new(new Dictionary<string, long>(commandCounts), transactionsCommitted, writeTransactionsCommitted, autocommitWrites,
+                beginWaitMs, beginWaitsOver100Ms, auditBatchCount, auditEntries);
+        }
+    }
 
     public sealed record Position(int Commands, int Begins, int Commits, int AuditBatches);
 
@@ -49,12 +76,34 @@ public sealed partial class ServerProbe
 
     private void Add(DbCommand command, TimeSpan duration, bool failed)
     {
-        var key = KeyOf(command.CommandText);
+        // The same statement text recurs for every message: parse it once (bounded, in case texts vary without end).
+        var key = keys.TryGetValue(command.CommandText, out var known) ? known : KeyOf(command.CommandText);
+        if (known is null && keys.Count < 10_000)
+        {
+            keys.TryAdd(command.CommandText, key);
+        }
+        var write = !failed && IsWrite(key);
         lock (gate)
         {
-            commands.Add((key, duration.TotalMilliseconds, failed));
+            if (keepSamples)
+            {
+                commands.Add((key, duration.TotalMilliseconds, failed));
+            }
+            commandCounts[key] = commandCounts.GetValueOrDefault(key) + 1;
+            if (write && command.Transaction is { } transaction)
+            {
+                wrote.AddOrUpdate(transaction, transaction);
+            }
+            else if (write)
+            {
+                autocommitWrites++; // its own implicit transaction: one more acquisition of the write lock
+            }
         }
     }
+
+    private static bool IsWrite(string key) =>
+        key.StartsWith("INSERT", StringComparison.Ordinal) || key.StartsWith("UPDATE", StringComparison.Ordinal)
+        || key.StartsWith("DELETE", StringComparison.Ordinal) || key.StartsWith("REPLACE", StringComparison.Ordinal);
 
     /// <summary>"SELECT Memberships", "INSERT AuditEntries", "UPDATE Channels": the statement kind and its first table.</summary>
     public static string KeyOf(string sql)
@@ -124,17 +173,31 @@ public sealed partial class ServerProbe
     {
         private void Began(TransactionEndEventData data)
         {
+            var ms = data.Duration.TotalMilliseconds;
             lock (probe.gate)
             {
-                probe.begins.Add(data.Duration.TotalMilliseconds);
+                if (probe.keepSamples)
+                {
+                    probe.begins.Add(ms);
+                }
+                probe.beginWaitMs += ms;
+                probe.beginWaitsOver100Ms += ms >= 100 ? 1 : 0;
             }
         }
 
-        private void Committed(TransactionEndEventData data)
+        private void Committed(DbTransaction transaction, TransactionEndEventData data)
         {
             lock (probe.gate)
             {
-                probe.commits.Add(data.Duration.TotalMilliseconds);
+                if (probe.keepSamples)
+                {
+                    probe.commits.Add(data.Duration.TotalMilliseconds);
+                }
+                probe.transactionsCommitted++;
+                if (probe.wrote.Remove(transaction))
+                {
+                    probe.writeTransactionsCommitted++;
+                }
             }
         }
 
@@ -151,12 +214,13 @@ public sealed partial class ServerProbe
             return ValueTask.FromResult(result);
         }
 
-        public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Committed(eventData);
+        public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) =>
+            Committed(transaction, eventData);
 
         public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData,
             CancellationToken cancellationToken = default)
         {
-            Committed(eventData);
+            Committed(transaction, eventData);
             return Task.CompletedTask;
         }
     }
@@ -187,7 +251,12 @@ public sealed partial class ServerProbe
                 var ms = System.Diagnostics.Stopwatch.GetElapsedTime(box.Value.Started).TotalMilliseconds;
                 lock (probe.gate)
                 {
-                    probe.auditBatches.Add((box.Value.Entries, ms));
+                    if (probe.keepSamples)
+                    {
+                        probe.auditBatches.Add((box.Value.Entries, ms));
+                    }
+                    probe.auditBatchCount++;
+                    probe.auditEntries += box.Value.Entries;
                 }
             }
         }
