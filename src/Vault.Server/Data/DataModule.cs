@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Vault.Server.Infrastructure;
 
@@ -8,20 +7,37 @@ namespace Vault.Server.Data;
 
 public static class DataModule
 {
+    /// <summary>
+    /// The database chosen by Vault:Database (see <see cref="DatabaseOptions"/>): registered as <see cref="VaultDbContext"/>,
+    /// so `services.ConfigureDbContext&lt;VaultDbContext&gt;` configures it whichever engine it is.
+    /// </summary>
     public static IServiceCollection AddVaultData(this IServiceCollection services, VaultOptions options)
     {
         Directory.CreateDirectory(options.FullDataDirectory);
-        var connectionString = options.ConnectionString
-            ?? $"Data Source={Path.Combine(options.FullDataDirectory, "vault.db")}";
-        services.AddDbContext<VaultDbContext>(db =>
-        {
-            db.UseSqlite(connectionString);
-            db.AddInterceptors(BusyTimeout.Instance);
-            db.UseOpenIddict<Guid>();
-        });
+        var (provider, connectionString) = DatabaseOptions.Resolve(options);
+        // Registered before AddDbContext, which then keeps it: the provider's subclass, built with the shared options.
+        services.AddScoped(typeof(VaultDbContext), provider == DatabaseOptions.Postgres ? typeof(PostgresVaultDbContext) : typeof(SqliteVaultDbContext));
+        services.AddDbContext<VaultDbContext>(db => Configure(db, provider, connectionString));
         services.AddHealthChecks().AddDbContextCheck<VaultDbContext>("database", tags: ["ready"]);
         services.AddHostedService<DatabaseMigrator>();
         return services;
+    }
+
+    internal static TBuilder Configure<TBuilder>(TBuilder db, string provider, string connectionString)
+        where TBuilder : DbContextOptionsBuilder
+    {
+        if (provider == DatabaseOptions.Postgres)
+        {
+            db.UseNpgsql(connectionString);
+            db.AddInterceptors(PostgresWriteLock.Instance);
+        }
+        else
+        {
+            db.UseSqlite(connectionString);
+            db.AddInterceptors(BusyTimeout.Instance);
+        }
+        db.UseOpenIddict<Guid>();
+        return db;
     }
 
     /// <summary>Applies migrations before the server takes requests (hosted services start before Kestrel).</summary>
@@ -61,16 +77,5 @@ internal sealed class BusyTimeout : DbConnectionInterceptor
         await using var command = connection.CreateCommand();
         command.CommandText = Pragma;
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-}
-
-/// <summary>Lets `dotnet ef migrations add` build the context without starting the server.</summary>
-public sealed class DesignTimeDbContextFactory : IDesignTimeDbContextFactory<VaultDbContext>
-{
-    public VaultDbContext CreateDbContext(string[] args)
-    {
-        var options = new DbContextOptionsBuilder<VaultDbContext>().UseSqlite("Data Source=design.db");
-        options.UseOpenIddict<Guid>();
-        return new VaultDbContext(options.Options);
     }
 }
