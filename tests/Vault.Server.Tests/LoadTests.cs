@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Data.Sqlite;
 using Vault.Client;
 using Vault.Contracts;
 using Vault.Contracts.Messaging;
@@ -143,7 +142,7 @@ public sealed class LoadTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.DoesNotContain(server.Logs, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
 
         // Every delivery to every reader was audited before it went out.
-        var audited = await CountAuditAsync();
+        var audited = CountAudit();
         var deliveries = families.Sum(f => f.Members.Count * expectedPerConnection);
         Assert.Equal(deliveries, audited.GetValueOrDefault(AuditActions.MessageDelivered));
         Assert.Equal(sent.Length + markers.Length, audited.GetValueOrDefault(AuditActions.MessageSent));
@@ -184,20 +183,8 @@ public sealed class LoadTests(ITestOutputHelper output) : IAsyncLifetime
         return received;
     }
 
-    private async Task<Dictionary<string, int>> CountAuditAsync()
-    {
-        await using var connection = new SqliteConnection($"Data Source={server.DatabaseFile}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT Action, COUNT(*) FROM AuditEntries GROUP BY Action";
-        await using var reader = await command.ExecuteReaderAsync();
-        var counts = new Dictionary<string, int>();
-        while (await reader.ReadAsync())
-        {
-            counts[reader.GetString(0)] = reader.GetInt32(1);
-        }
-        return counts;
-    }
+    private Dictionary<string, int> CountAudit() => server.Rows("SELECT Action, COUNT(*) FROM AuditEntries GROUP BY Action")
+        .Select(row => row.Split('|')).ToDictionary(r => r[0], r => int.Parse(r[1], System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal);
 }
 
 /// <summary>The load test runs alone: it takes both cores, and other tests' failure bounds must not pay for that.</summary>
