@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Vault.Server.Infrastructure;
 
 namespace Vault.Server.Data;
@@ -47,6 +49,14 @@ public static class DataModule
         {
             await using var scope = services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
+            if (db.Database.IsNpgsql())
+            {
+                // On an empty database Npgsql's Migrate reads the history table before creating it and logs that as an
+                // error (npgsql/efcore.pg#3407): create it first with EF's own script, one node at a time.
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
             await db.Database.MigrateAsync(cancellationToken);
         }
 
