@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Microsoft.Data.Sqlite;
 using Vault.Client;
 using Vault.Contracts;
 
@@ -54,11 +53,11 @@ public sealed class AuditLogTests : IAsyncLifetime
     [Theory]
     [InlineData("UPDATE AuditEntries SET Resource = Resource || 'x' WHERE \"Index\" = @i")]
     [InlineData("UPDATE AuditEntries SET Action = 'message.sent' WHERE \"Index\" = @i")]
-    [InlineData("UPDATE AuditEntries SET Allowed = 1 - Allowed WHERE \"Index\" = @i")]
+    [InlineData("UPDATE AuditEntries SET Allowed = NOT Allowed WHERE \"Index\" = @i")]
     [InlineData("UPDATE AuditEntries SET TimeUnixMs = TimeUnixMs - 1000 WHERE \"Index\" = @i")]
     [InlineData("UPDATE AuditEntries SET Purpose = 'iets anders' WHERE \"Index\" = @i")]
-    [InlineData("UPDATE AuditEntries SET Commitment = randomblob(32) WHERE \"Index\" = @i")]
-    [InlineData("UPDATE AuditEntries SET Salt = randomblob(32) WHERE \"Index\" = @i")]
+    [InlineData("UPDATE AuditEntries SET Commitment = @blob WHERE \"Index\" = @i")]
+    [InlineData("UPDATE AuditEntries SET Salt = @blob WHERE \"Index\" = @i")]
     public async Task VerifyAudit_StoredEntryChanged_FailsNamingIt(string tamper)
     {
         var index = FamilyEntryIndexes()[4];
@@ -189,44 +188,14 @@ public sealed class AuditLogTests : IAsyncLifetime
 
     private List<long> FamilyEntryIndexes()
     {
-        SqliteConnection.ClearAllPools();
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT \"Index\" FROM AuditEntries WHERE FamilyId = @f ORDER BY FamilySeq";
-        command.Parameters.AddWithValue("@f", familyId.ToString().ToUpperInvariant());
-        using var reader = command.ExecuteReader();
-        var list = new List<long>();
-        while (reader.Read())
-        {
-            list.Add(reader.GetInt64(0));
-        }
+        var list = server.Column<long>("SELECT \"Index\" FROM AuditEntries WHERE FamilyId = @f ORDER BY FamilySeq", ("@f", familyId));
         Assert.True(list.Count > 10);
         return list;
     }
 
-    private void Execute(string sql, long index)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("@i", index);
-        Assert.Equal(1, command.ExecuteNonQuery());
-    }
+    private void Execute(string sql, long index) => Assert.Equal(1, sql.Contains("@blob", StringComparison.Ordinal)
+        ? server.Sql(sql, ("@i", index), ("@blob", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)))
+        : server.Sql(sql, ("@i", index)));
 
-    private string? ReadString(string sql, long index)
-    {
-        SqliteConnection.ClearAllPools();
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("@i", index);
-        return command.ExecuteScalar() as string;
-    }
-
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection($"Data Source={server.DatabaseFile}");
-        connection.Open();
-        return connection;
-    }
+    private string? ReadString(string sql, long index) => server.Scalar(sql, ("@i", index)) as string;
 }

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Data.Sqlite;
 using Vault.Client;
 using Vault.Contracts;
 using Vault.Contracts.Consent;
@@ -354,19 +353,12 @@ public sealed class AuthorizationMatrixFixture : IAsyncLifetime
 
     private void InjectGrant(Guid copyOf, string scope)
     {
-        using var connection = new SqliteConnection($"Data Source={Server.DatabaseFile}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        Assert.Equal(1, Server.Sql("""
             INSERT INTO Grants (Id, FamilyId, GranteeUserId, SubjectUserId, Scope, Permission, Purpose, LegalBasis,
                 ValidFromUnixMs, ValidUntilUnixMs, CreatedBy, CreatedAt, ActivatedAt)
             SELECT @id, FamilyId, GranteeUserId, SubjectUserId, @scope, 'write', Purpose, LegalBasis,
                 ValidFromUnixMs, ValidUntilUnixMs, CreatedBy, CreatedAt, ActivatedAt FROM Grants WHERE Id = @source
-            """;
-        command.Parameters.AddWithValue("@id", Guid.NewGuid().ToString().ToUpperInvariant());
-        command.Parameters.AddWithValue("@scope", scope);
-        command.Parameters.AddWithValue("@source", copyOf.ToString().ToUpperInvariant());
-        Assert.Equal(1, command.ExecuteNonQuery());
+            """, ("@id", Guid.NewGuid()), ("@scope", scope), ("@source", copyOf)));
     }
 
     /// <summary>

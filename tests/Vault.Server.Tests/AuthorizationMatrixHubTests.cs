@@ -110,21 +110,9 @@ public sealed class AuthorizationMatrixHubTests(AuthorizationMatrixFixture f, IT
         Assert.Equal([f.GuardianB.Session!.UserId], DeliveredTo(f.B.ChannelId, elsewhere.Seq));
     }
 
-    private List<Guid> DeliveredTo(Guid channelId, long seq)
-    {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={f.Server.DatabaseFile};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT ActorUserId FROM AuditEntries WHERE Action = 'message.delivered' AND Resource = @r";
-        command.Parameters.AddWithValue("@r", $"{ConsentScopes.Channel(channelId)}/messages/{seq}");
-        using var reader = command.ExecuteReader();
-        var users = new List<Guid>();
-        while (reader.Read())
-        {
-            users.Add(Guid.Parse(reader.GetString(0)));
-        }
-        return users;
-    }
+    private List<Guid> DeliveredTo(Guid channelId, long seq) =>
+        f.Server.Column<Guid>("SELECT ActorUserId FROM AuditEntries WHERE Action = 'message.delivered' AND Resource = @r",
+            ("@r", $"{ConsentScopes.Channel(channelId)}/messages/{seq}"));
 
     /// <summary>Sends as the REST row would, over the caller's hub connection; a refusal is the HubException's problem part.</summary>
     private async Task<(MessageDelivery? Delivered, string? Refusal)> SendAsync(Cell cell)

@@ -825,7 +825,7 @@ internal static class Matrix
             epoch = epoch > 0 ? epoch : await c.F.GuardianA.RotateAsync(familyId, scope);
             key = await c.Client.EpochKeyAsync(familyId, scope, epoch);
             c.F.Server.Sql("DELETE FROM KeyWraps WHERE FamilyId = @f AND Scope = @s AND Epoch = @e AND RecipientUserId = @u AND RecipientDeviceId = @d",
-                ("@f", Text(familyId)), ("@s", scope), ("@e", epoch), ("@u", Text(c.UserId)), ("@d", Text(c.DeviceId)));
+                ("@f", familyId), ("@s", scope), ("@e", epoch), ("@u", c.UserId), ("@d", c.DeviceId));
         }
         var wrapped = KeyWrap.Seal(key, c.Device.BoxPublicKey);
         var upload = new KeyWrapUpload(c.UserId, c.DeviceId, wrapped,
@@ -840,12 +840,12 @@ internal static class Matrix
         {
             return Done(new Req(template));
         }
-        (string, object)[] args = [("@f", Text(c.F.A.FamilyId)), ("@s", ChannelScope(c.F.A)), ("@u", Text(c.UserId)),
-            ("@d", Text(c.DeviceId))];
+        (string, object)[] args = [("@f", c.F.A.FamilyId), ("@s", ChannelScope(c.F.A)), ("@u", c.UserId),
+            ("@d", c.DeviceId)];
         var epochs = c.F.Server.Column<long>("SELECT d.Epoch FROM KeyWraps d WHERE d.FamilyId = @f AND d.Scope = @s "
             + "AND d.RecipientUserId = @u AND d.RecipientDeviceId = @d AND EXISTS (SELECT 1 FROM KeyWraps i WHERE "
             + "i.FamilyId = d.FamilyId AND i.Scope = d.Scope AND i.Epoch = d.Epoch AND i.RecipientUserId = d.RecipientUserId "
-            + "AND i.RecipientDeviceId = @none) ORDER BY d.Epoch DESC LIMIT 1", [.. args, ("@none", Text(Guid.Empty))]);
+            + "AND i.RecipientDeviceId = @none) ORDER BY d.Epoch DESC LIMIT 1", [.. args, ("@none", Guid.Empty)]);
         int? epoch = epochs.Count > 0 ? (int)epochs[0] : null;
         if (epoch is not null)
         {
@@ -878,9 +878,6 @@ internal static class Matrix
         return listed && await c.Client.WrapHistoryForThisDeviceAsync() >= 1
                && (await c.Client.GetIdentityWrapsAsync()).All(s => s.Scope != scope || s.Wraps.All(w => w.Epoch != dropped));
     }
-
-    /// <summary>A GUID as the server's SQLite file stores it.</summary>
-    private static string Text(Guid id) => id.ToString().ToUpperInvariant();
 
     private static async Task<Req> CreateChannelAsync(Cell c, string template)
     {

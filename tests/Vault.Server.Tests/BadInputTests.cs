@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Vault.Client;
@@ -87,7 +86,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public async Task Register_ExpiredInvitation_Returns400AndChangesNothing()
     {
-        Probe.Execute(server.DatabaseFile, "UPDATE Invitations SET ExpiresAt = @past", ("@past", Probe.Stored(DateTimeOffset.UtcNow.AddMinutes(-1))));
+        server.Sql("UPDATE Invitations SET ExpiresAt = @past", ("@past", DateTimeOffset.UtcNow.AddMinutes(-1)));
         var before = Probe.State(server);
         using var http = server.NewHttp();
         var response = await http.PostAsJsonAsync("/auth/register", Probe.Registration(server.AdminInvitation, "admin", Passphrase));

@@ -17,8 +17,7 @@ public sealed class BootstrapTests
         using (var server = new VaultServer { DataDirectoryOverride = data, KeepData = true })
         {
             first = server.AdminInvitation;
-            Probe.Execute(server.DatabaseFile, "UPDATE Invitations SET ExpiresAt = @past",
-                ("@past", Probe.Stored(DateTimeOffset.UtcNow.AddMinutes(-1))));
+            server.Sql("UPDATE Invitations SET ExpiresAt = @past", ("@past", DateTimeOffset.UtcNow.AddMinutes(-1)));
         }
 
         using var again = new VaultServer { DataDirectoryOverride = data };

@@ -120,13 +120,13 @@ public sealed class ChannelLifecycleTests : IAsyncLifetime
         await guardian.SetRetentionAsync(familyId, intro.Id, 7);
         await guardian.SendAsync(familyId, intro.Id, "oud bericht");
         await guardian.SendAsync(familyId, intro.Id, "nieuw bericht");
-        Execute("UPDATE Messages SET SentAt = @old WHERE Seq = 1", ("@old", TestDatabase.Ticks(DateTimeOffset.UtcNow.AddDays(-8))));
+        Execute("UPDATE Messages SET SentAt = @old WHERE Seq = 1", ("@old", DateTimeOffset.UtcNow.AddDays(-8)));
 
         await guardian.SetRetentionAsync(familyId, intro.Id, 30); // longer: the expired one must stay gone
         Assert.Equal("nieuw bericht", Assert.Single((await coordinator.HistoryAsync(familyId, intro.Id)).Messages).Text);
         Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM Messages"));
 
-        Execute("UPDATE Messages SET SentAt = @old WHERE Seq = 2", ("@old", TestDatabase.Ticks(DateTimeOffset.UtcNow.AddDays(-31))));
+        Execute("UPDATE Messages SET SentAt = @old WHERE Seq = 2", ("@old", DateTimeOffset.UtcNow.AddDays(-31)));
         Assert.Equal(1, await server.Services.GetRequiredService<RetentionSweeper>().SweepAsync(CancellationToken.None));
         Assert.Equal(0L, Scalar("SELECT COUNT(*) FROM Messages"));
         Assert.Equal(2, (AuditActions()).Count(a => a == "messages.expired"));

@@ -73,13 +73,20 @@ public sealed class DeliveryOrderTests : IAsyncLifetime
     {
         var live = await ConnectAsync(coordinator);
         // The audit store refuses delivery entries: the message commits with them or not at all.
-        server.Sql("""
-            CREATE TRIGGER refuse_deliveries BEFORE INSERT ON AuditEntries WHEN NEW.Action = 'message.delivered'
-            BEGIN SELECT RAISE(ABORT, 'the audit store is down (test)'); END
-            """);
+        server.Sql(server.PostgresConnectionString is null
+            ? """
+              CREATE TRIGGER refuse_deliveries BEFORE INSERT ON AuditEntries WHEN NEW.Action = 'message.delivered'
+              BEGIN SELECT RAISE(ABORT, 'the audit store is down (test)'); END
+              """
+            : """
+              CREATE FUNCTION refuse_deliveries() RETURNS trigger LANGUAGE plpgsql
+              AS $$ BEGIN RAISE EXCEPTION 'the audit store is down (test)'; END $$;
+              CREATE TRIGGER refuse_deliveries BEFORE INSERT ON AuditEntries FOR EACH ROW
+              WHEN (NEW.Action = 'message.delivered') EXECUTE FUNCTION refuse_deliveries();
+              """);
         var refused = await Assert.ThrowsAsync<VaultApiException>(() => guardian.SendAsync(familyId, intro.Id, "niet zonder logboek"));
         Assert.Equal(ProblemTypes.Internal, refused.ProblemType);
-        server.Sql("DROP TRIGGER refuse_deliveries");
+        server.Sql(server.PostgresConnectionString is null ? "DROP TRIGGER refuse_deliveries" : "DROP TRIGGER refuse_deliveries ON AuditEntries");
 
         // Sent later on another channel (no gap to fill): it must be the first thing the reader sees.
         await guardian.SendAsync(familyId, other.Id, "wel bezorgd");

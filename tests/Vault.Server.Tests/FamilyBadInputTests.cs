@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text;
-using Microsoft.Data.Sqlite;
 using Vault.Client;
 using Vault.Contracts;
 using Vault.Contracts.Messaging;
@@ -84,15 +83,11 @@ public sealed class FamilyBadInputTests : IAsyncLifetime
 
     private string Counts()
     {
-        using var connection = new SqliteConnection($"Data Source={server.DatabaseFile};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        return (string)server.Scalar("""
             SELECT (SELECT COUNT(*) FROM Grants) || '/' || (SELECT COUNT(*) FROM Channels) || '/' || (SELECT COUNT(*) FROM Messages)
                 || '/' || (SELECT COUNT(*) FROM KeyWraps) || '/' || (SELECT MAX(CurrentEpoch) FROM KeyRings)
                 || '/' || (SELECT COUNT(*) FROM Invitations) || '/' || (SELECT COUNT(*) FROM Families)
                 || '/' || (SELECT COUNT(*) FROM ReadMarkers)
-            """;
-        return (string)command.ExecuteScalar()!;
+            """)!;
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Data.Sqlite;
 using Vault.Client;
 using Vault.Contracts;
 using Vault.Contracts.Messaging;
@@ -144,9 +143,9 @@ public sealed class LoadTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Every delivery to every reader was audited before it went out: a device's entries (one per batch, naming the
         // range of sequence numbers it got) cover each message of its channel exactly once.
-        var audited = await CountAuditAsync();
+        var audited = CountAudit();
         var deliveries = families.Sum(f => f.Members.Count * expectedPerConnection);
-        var covered = await DeliveredRangesAsync();
+        var covered = DeliveredRanges();
         foreach (var (family, member, _) in receiving)
         {
             var device = member.Client.Session!.DeviceId;
@@ -193,41 +192,24 @@ public sealed class LoadTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>Per device and channel: every sequence number a delivery entry names ("…/messages/7" or "…/messages/7-12").</summary>
-    private async Task<Dictionary<(Guid Device, Guid Channel), List<long>>> DeliveredRangesAsync()
+    private Dictionary<(Guid Device, Guid Channel), List<long>> DeliveredRanges()
     {
-        await using var connection = new SqliteConnection($"Data Source={server.DatabaseFile}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT ActorDeviceId, Resource FROM AuditEntries WHERE Action = @action";
-        command.Parameters.AddWithValue("@action", AuditActions.MessageDelivered);
-        await using var reader = await command.ExecuteReaderAsync();
         var covered = new Dictionary<(Guid, Guid), List<long>>();
-        while (await reader.ReadAsync())
+        foreach (var row in server.Rows($"SELECT ActorDeviceId, Resource FROM AuditEntries WHERE Action = '{AuditActions.MessageDelivered}'"))
         {
-            var resource = reader.GetString(1); // channel:{id}/messages/{from}[-{to}]
+            var values = row.Split('|');
+            var resource = values[1]; // channel:{id}/messages/{from}[-{to}]
             var channel = Guid.Parse(resource["channel:".Length..resource.IndexOf('/', StringComparison.Ordinal)]);
             var range = resource[(resource.LastIndexOf('/') + 1)..].Split('-').Select(long.Parse).ToArray();
-            var key = (Guid.Parse(reader.GetString(0)), channel);
+            var key = (Guid.Parse(values[0]), channel);
             (covered.TryGetValue(key, out var seqs) ? seqs : covered[key] = []).AddRange(
                 Enumerable.Range(0, (int)(range[^1] - range[0] + 1)).Select(i => range[0] + i));
         }
         return covered;
     }
 
-    private async Task<Dictionary<string, int>> CountAuditAsync()
-    {
-        await using var connection = new SqliteConnection($"Data Source={server.DatabaseFile}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT Action, COUNT(*) FROM AuditEntries GROUP BY Action";
-        await using var reader = await command.ExecuteReaderAsync();
-        var counts = new Dictionary<string, int>();
-        while (await reader.ReadAsync())
-        {
-            counts[reader.GetString(0)] = reader.GetInt32(1);
-        }
-        return counts;
-    }
+    private Dictionary<string, int> CountAudit() => server.Rows("SELECT Action, COUNT(*) FROM AuditEntries GROUP BY Action")
+        .Select(row => row.Split('|')).ToDictionary(r => r[0], r => int.Parse(r[1], System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal);
 }
 
 /// <summary>The load test runs alone: it takes both cores, and other tests' failure bounds must not pay for that.</summary>

@@ -3,13 +3,12 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Vault.Crypto;
 
 namespace Vault.Server.Tests;
 
 /// <summary>
-/// What "bad input changes nothing" is checked with: the server's database read directly (a second SQLite
+/// What "bad input changes nothing" is checked with: the server's database read directly (TestDatabase: a second
 /// connection sees every committed row), RFC 9457 assertions, and requests built by hand instead of by the SDK.
 /// </summary>
 internal static class Probe
@@ -20,61 +19,27 @@ internal static class Probe
     /// </summary>
     public static string State(VaultServer server)
     {
-        using var connection = new SqliteConnection($"Data Source={server.DatabaseFile}");
-        connection.Open();
         var state = new StringBuilder();
         foreach (var sql in new[]
                  {
-                     "SELECT Id, UserName, Role, PasswordHash, hex(KdfSalt), KdfOpsLimit, KdfMemLimitBytes, hex(KeyBundle), " +
-                     "hex(IdentitySigningKey), hex(IdentityBoxKey), TotpSecretProtected, TotpEnabled, TotpLastStep, SecurityStamp " +
+                     "SELECT Id, UserName, Role, PasswordHash, KdfSalt, KdfOpsLimit, KdfMemLimitBytes, KeyBundle, " +
+                     "IdentitySigningKey, IdentityBoxKey, TotpSecretProtected, TotpEnabled, TotpLastStep, SecurityStamp " +
                      "FROM AspNetUsers ORDER BY Id",
-                     "SELECT Id, UserId, Name, hex(SigningKey), hex(BoxKey), RevokedAt FROM Devices ORDER BY Id",
+                     "SELECT Id, UserId, Name, SigningKey, BoxKey, RevokedAt FROM Devices ORDER BY Id",
                      "SELECT Id, Role, ExpiresAt, UsedAt, UsedBy FROM Invitations ORDER BY Id",
                      "SELECT Id, Status, Type FROM OpenIddictTokens ORDER BY Id",
                  })
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            foreach (var row in server.Rows(sql))
             {
-                for (var i = 0; i < reader.FieldCount; i++)
-                {
-                    state.Append(reader.IsDBNull(i) ? "null" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)).Append('|');
-                }
-                state.AppendLine();
+                state.AppendLine(row);
             }
             state.AppendLine("--");
         }
         return state.ToString();
     }
 
-    public static long Count(VaultServer server, string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={server.DatabaseFile}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (long)command.ExecuteScalar()!;
-    }
-
-    /// <summary>Runs one statement against the server's database (e.g. to let an invitation expire).</summary>
-    public static void Execute(string databaseFile, string sql, params (string Name, object Value)[] parameters)
-    {
-        using var connection = new SqliteConnection($"Data Source={databaseFile}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-        command.ExecuteNonQuery();
-    }
-
-    /// <summary>A DateTimeOffset as the server stores it (UTC ticks, see VaultDbContext.ConfigureConventions).</summary>
-    public static object Stored(DateTimeOffset value) =>
-        new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter().ConvertToProvider(value)!;
+    public static long Count(VaultServer server, string sql) => (long)server.Scalar(sql)!;
 
     public static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? type)
     {

@@ -109,7 +109,7 @@ public sealed class RecoveredDeviceHistoryTests : IAsyncLifetime
         var phone = await RecoverAsync("opa.de.vries");
         var session = phone.Session!;
         // As if the recovery had stopped half-way: the new device's wraps are gone again.
-        Assert.True(server.Sql("DELETE FROM KeyWraps WHERE RecipientDeviceId = @d", ("@d", session.DeviceId.ToString().ToUpperInvariant())) > 0);
+        Assert.True(server.Sql("DELETE FROM KeyWraps WHERE RecipientDeviceId = @d", ("@d", session.DeviceId)) > 0);
 
         var again = server.NewClient();
         await again.LoginAsync("opa.de.vries", Cast.Passphrase, session.DeviceId, session.Device);
@@ -123,17 +123,17 @@ public sealed class RecoveredDeviceHistoryTests : IAsyncLifetime
         var phone = await RecoverAsync("opa.de.vries");
 
         var audited = server.Column<string>("SELECT Resource || '|' || Purpose FROM AuditEntries WHERE Action = 'keyring.self-wrapped' "
-            + "AND ActorDeviceId = @d ORDER BY \"Index\"", ("@d", phone.Session!.DeviceId.ToString().ToUpperInvariant()));
+            + "AND ActorDeviceId = @d ORDER BY \"Index\"", ("@d", phone.Session!.DeviceId));
         Assert.Contains($"{ConsentScopes.Channel(intro)}/keyring/1|meelezen", audited);
         Assert.Contains($"{ConsentScopes.Channel(intro)}/keyring/2|meelezen", audited);
         Assert.Contains($"{ConsentScopes.Documents("plan")}/keyring/1|plan lezen", audited);
         // Handing out the identity wraps was audited as a read of each key ring, with the grant's purpose.
         var read = server.Column<string>("SELECT Resource || '|' || Purpose FROM AuditEntries WHERE Action = 'keyring.read' "
-            + "AND ActorDeviceId = @d", ("@d", phone.Session.DeviceId.ToString().ToUpperInvariant()));
+            + "AND ActorDeviceId = @d", ("@d", phone.Session.DeviceId));
         Assert.Contains($"{ConsentScopes.Channel(intro)}/keyring|meelezen", read);
         Assert.Contains($"{ConsentScopes.Documents("plan")}/keyring|plan lezen", read);
         var stored = (long)server.Scalar("SELECT COUNT(*) FROM KeyWraps WHERE RecipientDeviceId = @d",
-            ("@d", phone.Session.DeviceId.ToString().ToUpperInvariant()))!;
+            ("@d", phone.Session.DeviceId))!;
         Assert.Equal(stored, audited.Count);
     }
 
@@ -157,7 +157,7 @@ public sealed class RecoveredDeviceHistoryTests : IAsyncLifetime
         var phone = server.NewClient();
         await phone.RecoverOnNewDeviceAsync("opa.de.vries", Cast.Passphrase, "phone");
         var scope = ConsentScopes.Channel(intro);
-        server.Sql("DELETE FROM KeyWraps WHERE RecipientDeviceId = @d", ("@d", phone.Session!.DeviceId.ToString().ToUpperInvariant()));
+        server.Sql("DELETE FROM KeyWraps WHERE RecipientDeviceId = @d", ("@d", phone.Session!.DeviceId));
 
         // Only the device itself may add its wrap as a reader: wrapping for any other device is managing the ring.
         Assert.Equal((403, ProblemTypes.NoConsent), await SelfWrapAsync(grandpa, scope, 2, await grandpa.EpochKeyAsync(familyId, scope, 2), phone.Session));
@@ -173,12 +173,12 @@ public sealed class RecoveredDeviceHistoryTests : IAsyncLifetime
         var identityBoxKey = (await guardian.GetUserKeysAsync(grandpa.Session!.UserId)).IdentityBoxKey;
         Assert.Equal(1, server.Sql("UPDATE KeyWraps SET WrappedKey = @k WHERE Scope = @s AND Epoch = 2 AND RecipientUserId = @u "
             + "AND RecipientDeviceId = @none", ("@k", KeyWrap.Seal(planted, identityBoxKey)), ("@s", scope),
-            ("@u", grandpa.Session.UserId.ToString().ToUpperInvariant()), ("@none", Guid.Empty.ToString())));
+            ("@u", grandpa.Session.UserId), ("@none", Guid.Empty)));
 
         var phone = await RecoverAsync("opa.de.vries");
 
         var held = server.Column<long>("SELECT Epoch FROM KeyWraps WHERE Scope = @s AND RecipientDeviceId = @d ORDER BY Epoch",
-            ("@s", scope), ("@d", phone.Session!.DeviceId.ToString().ToUpperInvariant()));
+            ("@s", scope), ("@d", phone.Session!.DeviceId));
         Assert.Equal([1L], held);
         var (messages, _) = await phone.HistoryAsync(familyId, intro);
         Assert.Equal([true, true, false, false], messages.Select(m => m.Authentic));
@@ -201,14 +201,14 @@ public sealed class RecoveredDeviceHistoryTests : IAsyncLifetime
         var grant = (await guardian.ListGrantsAsync(familyId)).Single(g => g.Grant.GranteeUserId == grandpa.Session!.UserId
             && g.Grant.Scope == ConsentScopes.Channel(family));
         await guardian.WithdrawGrantAsync(familyId, grant.Grant.GrantId);
-        server.Sql("DELETE FROM KeyWraps WHERE RecipientDeviceId = @d", ("@d", phone.Session!.DeviceId.ToString().ToUpperInvariant()));
+        server.Sql("DELETE FROM KeyWraps WHERE RecipientDeviceId = @d", ("@d", phone.Session!.DeviceId));
 
         var pending = await phone.GetIdentityWrapsAsync();
         Assert.DoesNotContain(pending, p => p.Scope == ConsentScopes.Channel(family));
         Assert.Contains(pending, p => p.FamilyId == familyId && p.Scope == ConsentScopes.Channel(intro));
         // Withheld, not refused: the device asked for no scope in particular, so the log shows no denied attempt.
-        Assert.Equal(0L, server.Scalar("SELECT COUNT(*) FROM AuditEntries WHERE Allowed = 0 AND ActorDeviceId = @d",
-            ("@d", phone.Session.DeviceId.ToString().ToUpperInvariant())));
+        Assert.Equal(0L, server.Scalar("SELECT COUNT(*) FROM AuditEntries WHERE Allowed = FALSE AND ActorDeviceId = @d",
+            ("@d", phone.Session.DeviceId)));
         var key = await guardian.EpochKeyAsync(familyId, ConsentScopes.Channel(family), 1);
         Assert.Equal((403, ProblemTypes.NoConsent), await SelfWrapAsync(phone, ConsentScopes.Channel(family), 1, key));
     }

@@ -61,7 +61,7 @@ public sealed class SendChecksTests : IAsyncLifetime
         Assert.Equal((409, ProblemTypes.StaleEpoch), await SendRawAsync(krachtgezin, request));
         await AssertNotStoredAsync(request);
         // The audit log never says a send was allowed that was then refused.
-        Assert.Equal(0L, server.Scalar("SELECT COUNT(*) FROM AuditEntries WHERE Action = 'message.sent' AND Allowed = 1 AND Resource = @r",
+        Assert.Equal(0L, server.Scalar("SELECT COUNT(*) FROM AuditEntries WHERE Action = 'message.sent' AND Allowed = TRUE AND Resource = @r",
             ("@r", $"{Scope}/messages/{request.ClientMessageId}")));
     }
 
@@ -99,7 +99,7 @@ public sealed class SendChecksTests : IAsyncLifetime
         race.Arm(request.ClientMessageId, () =>
         {
             Assert.Equal(1, server.Sql("UPDATE Grants SET ValidUntilUnixMs = @past WHERE Id = @id",
-                ("@past", DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeMilliseconds()), ("@id", grantId.ToString().ToUpperInvariant())));
+                ("@past", DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeMilliseconds()), ("@id", grantId)));
             return Task.CompletedTask;
         });
 

@@ -34,11 +34,19 @@ public sealed class SendRaceTests : IDisposable
         var intro = await Cast.IntroChannelAsync(guardian, familyId, coordinator, krachtgezin);
         var grant = (await guardian.ListGrantsAsync(familyId)).Single(g => g.Grant.GranteeUserId == krachtgezin.Session!.UserId);
         server.Sql("CREATE TABLE WithdrawalPoint (Seq INTEGER)");
-        server.Sql($"""
-            CREATE TRIGGER withdrawal_point AFTER UPDATE OF WithdrawnAt ON Grants
-            WHEN OLD.WithdrawnAt IS NULL AND NEW.WithdrawnAt IS NOT NULL
-            BEGIN INSERT INTO WithdrawalPoint SELECT COALESCE(MAX(Seq), 0) FROM Messages WHERE ChannelId = '{intro.Id.ToString().ToUpperInvariant()}'; END
-            """);
+        var channel = intro.Id.ToString().ToUpperInvariant(); // as SQLite stores it; PostgreSQL reads it as a uuid
+        server.Sql(server.PostgresConnectionString is null
+            ? $"""
+              CREATE TRIGGER withdrawal_point AFTER UPDATE OF WithdrawnAt ON Grants
+              WHEN OLD.WithdrawnAt IS NULL AND NEW.WithdrawnAt IS NOT NULL
+              BEGIN INSERT INTO WithdrawalPoint SELECT COALESCE(MAX(Seq), 0) FROM Messages WHERE ChannelId = '{channel}'; END
+              """
+            : $"""
+              CREATE FUNCTION withdrawal_point() RETURNS trigger LANGUAGE plpgsql
+              AS $$ BEGIN INSERT INTO WithdrawalPoint SELECT COALESCE(MAX(Seq), 0) FROM Messages WHERE ChannelId = '{channel}'; RETURN NULL; END $$;
+              CREATE TRIGGER withdrawal_point AFTER UPDATE OF WithdrawnAt ON Grants FOR EACH ROW
+              WHEN (OLD.WithdrawnAt IS NULL AND NEW.WithdrawnAt IS NOT NULL) EXECUTE FUNCTION withdrawal_point();
+              """);
 
         var acknowledged = new ConcurrentBag<(long Seq, Guid Id)>();
         var refused = new ConcurrentBag<Guid>();
@@ -66,10 +74,9 @@ public sealed class SendRaceTests : IDisposable
         var after = Enumerable.Range(0, 20).Select(i => SendAsync(200 + i, Guid.NewGuid())).ToList();
         await Task.WhenAll(racing.Concat(after));
 
-        var point = (long)server.Scalar("SELECT Seq FROM WithdrawalPoint")!;
-        var stored = server.Column<string>("SELECT ClientMessageId FROM Messages WHERE ChannelId = @c AND SenderUserId = @u",
-            ("@c", intro.Id.ToString().ToUpperInvariant()), ("@u", krachtgezin.Session!.UserId.ToString().ToUpperInvariant()))
-            .Select(Guid.Parse).ToList();
+        var point = Convert.ToInt64(server.Scalar("SELECT Seq FROM WithdrawalPoint"), System.Globalization.CultureInfo.InvariantCulture);
+        var stored = server.Column<Guid>("SELECT ClientMessageId FROM Messages WHERE ChannelId = @c AND SenderUserId = @u",
+            ("@c", intro.Id), ("@u", krachtgezin.Session!.UserId));
         Assert.Equal(20, acknowledged.Count);
         Assert.All(held, id => Assert.Contains(id, refused));
         Assert.All(acknowledged, a => Assert.True(a.Seq <= point, $"#{a.Seq} was stored after the withdrawal committed (at #{point})"));
@@ -94,9 +101,9 @@ public sealed class SendRaceTests : IDisposable
 
         // Withdrawn elsewhere: the grant row and the family's stamp change in the database, this node's state does not.
         Assert.Equal(1, server.SqlFromAnotherNode("UPDATE Grants SET WithdrawnAt = @at WHERE Id = @id",
-            ("@at", TestDatabase.Ticks(DateTimeOffset.UtcNow)), ("@id", grant.Grant.GrantId.ToString().ToUpperInvariant())));
+            ("@at", DateTimeOffset.UtcNow), ("@id", grant.Grant.GrantId)));
         Assert.Equal(1, server.SqlFromAnotherNode("UPDATE Families SET AccessStamp = @stamp WHERE Id = @id",
-            ("@stamp", Guid.NewGuid().ToString().ToUpperInvariant()), ("@id", familyId.ToString().ToUpperInvariant())));
+            ("@stamp", Guid.NewGuid()), ("@id", familyId)));
 
         var refused = await Assert.ThrowsAsync<VaultApiException>(() => krachtgezin.SendAsync(familyId, intro.Id, "na de intrekking"));
         Assert.Equal(ProblemTypes.NoConsent, refused.ProblemType);

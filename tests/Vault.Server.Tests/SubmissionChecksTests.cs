@@ -43,7 +43,7 @@ public sealed class SubmissionChecksTests : IDisposable
         Assert.Equal((400, ProblemTypes.ScopeNotAllowed), (opening.Status, opening.ProblemType));
 
         Assert.DoesNotContain(await guardian.ListGrantsAsync(familyId), g => g.Grant.GranteeUserId == gemeenteId);
-        Assert.Equal(0L, server.Scalar("SELECT COUNT(*) FROM Grants WHERE GranteeUserId = @id", ("@id", gemeenteId.ToString().ToUpperInvariant())));
+        Assert.Equal(0L, server.Scalar("SELECT COUNT(*) FROM Grants WHERE GranteeUserId = @id", ("@id", gemeenteId)));
         Assert.Equal([intro.Id], (await guardian.ListChannelsAsync(familyId)).Select(c => c.Channel.Id));
     }
 

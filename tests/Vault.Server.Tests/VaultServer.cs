@@ -48,7 +48,13 @@ public sealed class VaultServer : WebApplicationFactory<Program>
         Started().bootstrap.ToString().Split('\n').Single(l => l.StartsWith(BootstrapOutput.Prefix, StringComparison.Ordinal))
             [BootstrapOutput.Prefix.Length..].Trim();
 
+    /// <summary>The SQLite file (when <see cref="PostgresConnectionString"/> is null).</summary>
     public string DatabaseFile => Path.Combine(Started().DataDirectory, "vault.db");
+
+    /// <summary>This server's own PostgreSQL database when the tests run on PostgreSQL (see TestPostgres), else null.</summary>
+    public string? PostgresConnectionString => Started().postgres;
+
+    private string? postgres;
 
     private VaultServer Started()
     {
@@ -80,6 +86,12 @@ public sealed class VaultServer : WebApplicationFactory<Program>
         // Production, as deployed: WebApplicationFactory would otherwise run Development, where TLS rules relax.
         builder.UseEnvironment(Environments.Production);
         builder.UseSetting("Vault:DataDirectory", DataDirectory);
+        if (TestPostgres.Enabled)
+        {
+            postgres ??= TestPostgres.Database(DataDirectory);
+            builder.UseSetting("Vault:Database:Provider", "postgres");
+            builder.UseSetting("Vault:Database:ConnectionString", postgres);
+        }
         // Cheap Argon2id keeps the suite fast; the SDK follows whatever cost the server announces.
         builder.UseSetting("Vault:Kdf:OpsLimit", "3");
         builder.UseSetting("Vault:Kdf:MemLimitBytes", (8 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -107,6 +119,10 @@ public sealed class VaultServer : WebApplicationFactory<Program>
         if (KeepData)
         {
             return;
+        }
+        if (postgres is not null)
+        {
+            TestPostgres.Drop(postgres);
         }
         try
         {

@@ -126,18 +126,18 @@ public sealed class FamilyState
     }
 
     /// <summary>
-    /// A transaction that only reads, seeing one committed state throughout. SQLite's default BEGIN IMMEDIATE would take
-    /// the write lock for nothing; a deferred one reads a snapshot in WAL mode. Other databases: repeatable read.
+    /// A transaction that only reads, seeing one committed state throughout, begun on the connection itself so that it
+    /// takes no write lock: SQLite's default BEGIN IMMEDIATE would, and so would PostgresWriteLock on an EF transaction.
+    /// SQLite: a deferred transaction reads a snapshot in WAL mode. Other databases: repeatable read.
     /// </summary>
     private static async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> ReadSnapshotAsync(VaultDbContext db, CancellationToken ct)
     {
-        if (db.Database.GetDbConnection() is Microsoft.Data.Sqlite.SqliteConnection sqlite)
-        {
-            await db.Database.OpenConnectionAsync(ct);
-            return await db.Database.UseTransactionAsync(sqlite.BeginTransaction(deferred: true), ct)
-                ?? throw new InvalidOperationException("No transaction.");
-        }
-        return await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        await db.Database.OpenConnectionAsync(ct);
+        var connection = db.Database.GetDbConnection();
+        var transaction = connection is Microsoft.Data.Sqlite.SqliteConnection sqlite
+            ? sqlite.BeginTransaction(deferred: true)
+            : await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        return await db.Database.UseTransactionAsync(transaction, ct) ?? throw new InvalidOperationException("No transaction.");
     }
 }
 

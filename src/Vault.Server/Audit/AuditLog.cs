@@ -115,16 +115,12 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
 
     /// <summary>
     /// With several nodes, each has a writer, and they take turns: SQLite's write lock (taken by BEGIN IMMEDIATE) or,
-    /// on PostgreSQL, a transaction-scoped advisory lock. Whoever holds the turn checks whether another node wrote since
+    /// on PostgreSQL, the advisory lock every transaction takes (PostgresWriteLock). Whoever holds the turn checks whether another node wrote since
     /// its own last batch (the log grew), and if so reads the tree's edge again; true then, so that item kinds with
     /// their own memory (the channels' sequence numbers) read theirs again too.
     /// </summary>
     private async Task<bool> TakeTurnAsync(VaultDbContext db, CancellationToken ct)
     {
-        if (!db.Database.IsSqlite())
-        {
-            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(72617524)", ct); // "vault" writer turn
-        }
         var size = (await db.AuditEntries.MaxAsync(e => (long?)e.Index, ct) ?? -1) + 1;
         if (tree!.Size == size)
         {

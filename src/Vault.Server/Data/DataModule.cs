@@ -1,27 +1,45 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Vault.Server.Infrastructure;
 
 namespace Vault.Server.Data;
 
 public static class DataModule
 {
+    /// <summary>
+    /// The database chosen by Vault:Database (see <see cref="DatabaseOptions"/>): registered as <see cref="VaultDbContext"/>,
+    /// so `services.ConfigureDbContext&lt;VaultDbContext&gt;` configures it whichever engine it is.
+    /// </summary>
     public static IServiceCollection AddVaultData(this IServiceCollection services, VaultOptions options)
     {
         Directory.CreateDirectory(options.FullDataDirectory);
-        var connectionString = options.ConnectionString
-            ?? $"Data Source={Path.Combine(options.FullDataDirectory, "vault.db")}";
-        services.AddDbContext<VaultDbContext>(db =>
-        {
-            db.UseSqlite(connectionString);
-            db.AddInterceptors(BusyTimeout.Instance);
-            db.UseOpenIddict<Guid>();
-        });
+        var (provider, connectionString) = DatabaseOptions.Resolve(options);
+        // Registered before AddDbContext, which then keeps it: the provider's subclass, built with the shared options.
+        services.AddScoped(typeof(VaultDbContext), provider == DatabaseOptions.Postgres ? typeof(PostgresVaultDbContext) : typeof(SqliteVaultDbContext));
+        services.AddDbContext<VaultDbContext>(db => Configure(db, provider, connectionString));
         services.AddHealthChecks().AddDbContextCheck<VaultDbContext>("database", tags: ["ready"]);
         services.AddHostedService<DatabaseMigrator>();
         return services;
+    }
+
+    internal static TBuilder Configure<TBuilder>(TBuilder db, string provider, string connectionString)
+        where TBuilder : DbContextOptionsBuilder
+    {
+        if (provider == DatabaseOptions.Postgres)
+        {
+            db.UseNpgsql(connectionString);
+            db.AddInterceptors(PostgresWriteLock.Instance);
+        }
+        else
+        {
+            db.UseSqlite(connectionString);
+            db.AddInterceptors(BusyTimeout.Instance);
+        }
+        db.UseOpenIddict<Guid>();
+        return db;
     }
 
     /// <summary>Applies migrations before the server takes requests (hosted services start before Kestrel).</summary>
@@ -31,6 +49,14 @@ public static class DataModule
         {
             await using var scope = services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
+            if (db.Database.IsNpgsql())
+            {
+                // On an empty database Npgsql's Migrate reads the history table before creating it and logs that as an
+                // error (npgsql/efcore.pg#3407): create it first with EF's own script, one node at a time.
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
             await db.Database.MigrateAsync(cancellationToken);
         }
 
@@ -61,16 +87,5 @@ internal sealed class BusyTimeout : DbConnectionInterceptor
         await using var command = connection.CreateCommand();
         command.CommandText = Pragma;
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-}
-
-/// <summary>Lets `dotnet ef migrations add` build the context without starting the server.</summary>
-public sealed class DesignTimeDbContextFactory : IDesignTimeDbContextFactory<VaultDbContext>
-{
-    public VaultDbContext CreateDbContext(string[] args)
-    {
-        var options = new DbContextOptionsBuilder<VaultDbContext>().UseSqlite("Data Source=design.db");
-        options.UseOpenIddict<Guid>();
-        return new VaultDbContext(options.Options);
     }
 }

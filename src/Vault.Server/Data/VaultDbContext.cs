@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Vault.Server.Audit;
 using Vault.Server.Consent;
 using Vault.Server.Families;
@@ -11,9 +10,21 @@ using Vault.Server.Messaging;
 
 namespace Vault.Server.Data;
 
-public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options)
-    : IdentityDbContext<VaultUser, IdentityRole<Guid>, Guid>(options)
+/// <summary>
+/// The model, shared by both engines. Code depends on this type; what differs per engine (time storage, migrations)
+/// lives in <see cref="SqliteVaultDbContext"/> and <see cref="PostgresVaultDbContext"/>, one of which DataModule
+/// registers as this type.
+/// A schema change needs a migration for each engine (run from the repository root, after `dotnet tool restore`):
+///   dotnet ef migrations add NAME -p src/Vault.Server -c SqliteVaultDbContext -o Data/Migrations/Sqlite
+///   dotnet ef migrations add NAME -p src/Vault.Server -c PostgresVaultDbContext -o Data/Migrations/Postgres
+/// and `./test.sh` runs the server tests on both.
+/// </summary>
+public abstract class VaultDbContext : IdentityDbContext<VaultUser, IdentityRole<Guid>, Guid>
 {
+    protected VaultDbContext(DbContextOptions<VaultDbContext> options) : base(options)
+    {
+    }
+
     public DbSet<Device> Devices => Set<Device>();
     public DbSet<Invitation> Invitations => Set<Invitation>();
     public DbSet<Family> Families => Set<Family>();
@@ -55,11 +66,5 @@ public sealed class VaultDbContext(DbContextOptions<VaultDbContext> options)
         });
         // Each feature owns its part of the model (Families/FamilyModel.cs, Consent/GrantModel.cs, ...).
         builder.ApplyConfigurationsFromAssembly(typeof(VaultDbContext).Assembly);
-    }
-
-    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
-    {
-        // SQLite cannot order or compare DateTimeOffset; store UTC ticks so queries on time stay in SQL.
-        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
     }
 }

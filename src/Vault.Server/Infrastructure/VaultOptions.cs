@@ -30,8 +30,10 @@ public sealed class VaultOptions
     /// <summary>Path of a file holding <see cref="KeyEncryptionKey"/> (as compose passes a secret).</summary>
     public string? KeyEncryptionKeyFile { get; set; }
 
-    /// <summary>Overrides the SQLite file under <see cref="DataDirectory"/> when set.</summary>
+    /// <summary>The key from before PostgreSQL: same as Database:ConnectionString (set only one of them).</summary>
     public string? ConnectionString { get; set; }
+
+    public Data.DatabaseOptions Database { get; set; } = new();
 
     public KdfPolicy Kdf { get; set; } = new();
     public TokenPolicy Tokens { get; set; } = new();

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Vault.Server.Data.Migrations
+namespace Vault.Server.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class Initial : Migration

@@ -8,9 +8,9 @@ using Vault.Server.Data;
 
 #nullable disable
 
-namespace Vault.Server.Data.Migrations
+namespace Vault.Server.Data.Migrations.Sqlite
 {
-    [DbContext(typeof(VaultDbContext))]
+    [DbContext(typeof(SqliteVaultDbContext))]
     [Migration("20261123142453_Initial")]
     partial class Initial
     {

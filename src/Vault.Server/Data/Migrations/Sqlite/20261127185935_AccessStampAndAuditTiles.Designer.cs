@@ -8,11 +8,11 @@ using Vault.Server.Data;
 
 #nullable disable
 
-namespace Vault.Server.Data.Migrations
+namespace Vault.Server.Data.Migrations.Sqlite
 {
-    [DbContext(typeof(VaultDbContext))]
-    [Migration("20261127174344_FamilyAccessStamp")]
-    partial class FamilyAccessStamp
+    [DbContext(typeof(SqliteVaultDbContext))]
+    [Migration("20261127185935_AccessStampAndAuditTiles")]
+    partial class AccessStampAndAuditTiles
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -414,7 +414,7 @@ namespace Vault.Server.Data.Migrations
                     b.ToTable("AuditEntries", (string)null);
                 });
 
-            modelBuilder.Entity("Vault.Server.Audit.AuditNode", b =>
+            modelBuilder.Entity("Vault.Server.Audit.AuditTile", b =>
                 {
                     b.Property<int>("Level")
                         .HasColumnType("INTEGER");
@@ -422,13 +422,13 @@ namespace Vault.Server.Data.Migrations
                     b.Property<long>("Index")
                         .HasColumnType("INTEGER");
 
-                    b.Property<byte[]>("Hash")
+                    b.Property<byte[]>("Hashes")
                         .IsRequired()
                         .HasColumnType("BLOB");
 
                     b.HasKey("Level", "Index");
 
-                    b.ToTable("AuditNodes", (string)null);
+                    b.ToTable("AuditTiles", (string)null);
                 });
 
             modelBuilder.Entity("Vault.Server.Audit.AuditTreeHead", b =>
