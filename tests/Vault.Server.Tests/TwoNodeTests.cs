@@ -2,20 +2,25 @@ using Vault.Client;
 using Vault.Contracts;
 using Vault.Contracts.Families;
 using Vault.Contracts.Messaging;
+using Microsoft.Extensions.DependencyInjection;
+using Vault.Server.Messaging;
 
 namespace Vault.Server.Tests;
 
 /// <summary>
 /// Two server nodes on one database and one Redis, with clients on each: messages cross between them with nothing
 /// lost, duplicated or reordered; a withdrawal through one node counts on the other at once; and the audit log, written
-/// by both nodes' writers in turn, verifies as one tree.
+/// by both nodes' writers in turn, verifies as one tree. Several nodes need PostgreSQL: ./test.sh runs these in its
+/// PostgreSQL run (and leaves them out of the SQLite one).
 /// </summary>
+[Trait("Category", "Cluster")]
 public sealed class TwoNodeTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60); // a failure bound, never a wait
     private readonly RedisServer redis = new();
     private readonly string data = Path.Combine(Path.GetTempPath(), "vault-tests", Guid.NewGuid().ToString("N"));
     private readonly List<VaultConnection> connections = [];
+    private readonly HoldDelivery holdA = new();
     private VaultServer a = null!, b = null!;
     private Guid familyId;
     private VaultClient guardian = null!, coordinator = null!, krachtgezin = null!;
@@ -23,7 +28,12 @@ public sealed class TwoNodeTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        a = Node(keep: false); // disposed last: it removes the shared data directory
+        if (!TestPostgres.Enabled)
+        {
+            throw new InvalidOperationException(
+                $"Two nodes need PostgreSQL: run ./test.sh, or set {TestPostgres.Variable} as TestPostgres describes.");
+        }
+        a = Node(keep: false, services => services.AddSingleton<ISendCommitHook>(holdA)); // disposed last: it removes the shared data
         var cast = new Cast(a);
         (familyId, coordinator, guardian) = await cast.FamilyAsync();
         krachtgezin = await cast.FamilyMemberAsync(coordinator, familyId, Roles.Krachtgezin, "gezin.de.boer");
@@ -72,6 +82,32 @@ public sealed class TwoNodeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deliveries_NodeAHeldAfterItsCommit_NodeBPublishesItsLaterBatchOnlyAfterA()
+    {
+        var onA = await ConnectAsync(guardian);
+        var onB = await ConnectAsync(On(b, coordinator));
+        var fills = HistoryReads();
+        var first = Guid.NewGuid();
+        holdA.Hold(first);
+        var fromA = guardian.SendAsync(familyId, intro.Id, "eerst, via A", first);
+        await holdA.Held.WaitAsync(Bound); // committed on A, not yet published
+        var fromB = On(b, coordinator).SendAsync(familyId, intro.Id, "daarna, via B");
+        // B commits its batch and then must wait for A's turn to publish: seen as a waiter on PostgreSQL's advisory
+        // lock. A B that published at once would have answered instead.
+        await Task.WhenAny(fromB, WaiterOnAdvisoryLockAsync()).WaitAsync(Bound);
+        holdA.Release();
+        var (a1, b1) = (await fromA, await fromB);
+
+        Assert.Equal(a1.Seq + 1, b1.Seq);
+        foreach (var connection in new[] { onA, onB })
+        {
+            var got = new[] { await connection.Messages.ReadAsync().AsTask().WaitAsync(Bound), await connection.Messages.ReadAsync().AsTask().WaitAsync(Bound) };
+            Assert.Equal(["eerst, via A", "daarna, via B"], got.Select(m => m.Text));
+        }
+        Assert.Equal(fills, HistoryReads());
+    }
+
+    [Fact]
     public async Task Withdrawal_ThroughNodeA_CountsOnNodeBAtOnce()
     {
         var krachtgezinOnB = On(b, krachtgezin);
@@ -105,9 +141,9 @@ public sealed class TwoNodeTests : IAsyncLifetime
         Assert.Equal((await guardian.GetTreeHeadAsync()).RootHash, (await On(b, guardian).GetTreeHeadAsync()).RootHash);
     }
 
-    private VaultServer Node(bool keep)
+    private VaultServer Node(bool keep, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
-        var node = new VaultServer { DataDirectoryOverride = data, KeepData = keep };
+        var node = new VaultServer { DataDirectoryOverride = data, KeepData = keep, ConfigureTestServices = services };
         node.Settings["Vault:Cluster:Redis"] = redis.Configuration;
         return node;
     }
@@ -118,6 +154,41 @@ public sealed class TwoNodeTests : IAsyncLifetime
         var other = node.NewClient();
         other.Resume(client.Session!);
         return other;
+    }
+
+    /// <summary>Some session waits for an advisory lock (polled: PostgreSQL announces no waiter).</summary>
+    private async Task WaiterOnAdvisoryLockAsync()
+    {
+        while (Convert.ToInt64(a.Scalar("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"),
+                   System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Holds node A's delivery of the batch holding one message, after its commit, until released.</summary>
+    private sealed class HoldDelivery : ISendCommitHook
+    {
+        private readonly TaskCompletionSource held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private Guid message;
+
+        public Task Held => held.Task;
+
+        public void Hold(Guid clientMessageId) => message = clientMessageId;
+
+        public void Release() => released.TrySetResult();
+
+        public Task BeforeCommitAsync(Guid familyId, Guid channelId, Guid clientMessageId, CancellationToken ct) => Task.CompletedTask;
+
+        public async Task BeforeDeliveryAsync(IReadOnlyList<MessageDelivery> committed)
+        {
+            if (committed.Any(m => m.ClientMessageId == message))
+            {
+                held.TrySetResult();
+                await released.Task;
+            }
+        }
     }
 
     private long HistoryReads() => (long)a.Scalar("SELECT COUNT(*) FROM AuditEntries WHERE Action = 'message.history.read'")!;

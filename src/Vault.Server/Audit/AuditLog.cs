@@ -65,52 +65,98 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
 
     private async Task WriteBatchAsync(List<WriteItem> items, CancellationToken ct)
     {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
         WriteBatch? batch = null;
+        var publishTurn = false;
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
-            tree ??= await TreeState.LoadAsync(db, tiles, ct);
-            if (db.Database.IsSqlite())
+            try
             {
-                // Durable before acknowledged: a crash, even of the machine, loses nothing a caller was told is stored.
+                // One connection for the whole batch: SQLite's durability setting and the publish turn live on it.
                 await db.Database.OpenConnectionAsync(ct);
-                await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous = FULL", ct);
+                tree ??= await TreeState.LoadAsync(db, tiles, ct);
+                if (db.Database.IsSqlite())
+                {
+                    // Durable before acknowledged: a crash, even of the machine, loses nothing a caller was told is stored.
+                    await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous = FULL", ct);
+                }
+                await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                var foreign = bus.IsShared && await TakeTurnAsync(db, ct);
+                tree.Begin();
+                batch = new WriteBatch(db, tree, cache, clock.GetUtcNow().ToUnixTimeMilliseconds()) { ForeignWrites = foreign };
+                await batch.ReadStampsAsync(items.Select(i => i.FamilyId).OfType<Guid>().ToHashSet(), ct);
+                foreach (var item in items)
+                {
+                    await item.ApplyAsync(batch, ct);
+                }
+                await batch.RunBeforeCommitAsync(ct);
+                if (bus.IsShared)
+                {
+                    // Several nodes (PostgreSQL): the next writer can commit once this one does, but publishes only
+                    // after it, so every node hears the batches in the order they committed.
+                    await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({PublishTurn})", ct);
+                    publishTurn = true;
+                }
+                await transaction.CommitAsync(ct);
+                tree.Commit();
             }
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var foreign = bus.IsShared && await TakeTurnAsync(db, ct);
-            tree.Begin();
-            batch = new WriteBatch(db, tree, cache, clock.GetUtcNow().ToUnixTimeMilliseconds()) { ForeignWrites = foreign };
-            await batch.ReadStampsAsync(items.Select(i => i.FamilyId).OfType<Guid>().ToHashSet(), ct);
-            foreach (var item in items)
-            {
-                await item.ApplyAsync(batch, ct);
-            }
-            await batch.RunBeforeCommitAsync(ct);
-            await transaction.CommitAsync(ct);
-            tree.Commit();
-        }
 #pragma warning disable CA1031 // any failure must fail this batch's callers, never stop the writer
-        catch (Exception e)
+            catch (Exception e)
 #pragma warning restore CA1031
-        {
-            LogWriteFailed(logger, e);
-            tree = null; // reload from the database: the batch did not commit
-            foreach (var item in items)
             {
-                item.Fail(new InvalidOperationException("The audit log could not be written."));
+                LogWriteFailed(logger, e);
+                tree = null; // reload from the database: the batch did not commit
+                foreach (var item in items)
+                {
+                    item.Fail(new InvalidOperationException("The audit log could not be written."));
+                }
+                return;
             }
-            return;
+            finally
+            {
+                batch?.DisposeCommands();
+            }
+            try
+            {
+                await batch.RunPublishAsync();
+            }
+#pragma warning disable CA1031 // stored and audited: live delivery that fails is caught up from history
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogPublishFailed(logger, e);
+            }
         }
         finally
         {
-            batch?.DisposeCommands();
+            if (publishTurn)
+            {
+                await ReleasePublishTurnAsync(db);
+            }
         }
         foreach (var item in items)
         {
             item.Commit();
         }
-        batch!.RunAfterCommit();
+        batch.RunAfterCommit();
+    }
+
+    /// <summary>The advisory lock ("VAULTPB") a writer holds from just before its commit until its batch is published.</summary>
+    private const long PublishTurn = 0x5641554C545042;
+
+    private async Task ReleasePublishTurnAsync(VaultDbContext db)
+    {
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({PublishTurn})", CancellationToken.None);
+        }
+#pragma warning disable CA1031 // a broken connection took the lock with it
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogPublishFailed(logger, e);
+        }
     }
 
     /// <summary>
@@ -129,6 +175,9 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
         tree = await TreeState.LoadAsync(db, tiles, ct);
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing a committed batch's deliveries failed; their devices catch up from history.")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Writing an audit batch failed; its requests were refused.")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception);

@@ -24,6 +24,7 @@ public sealed class WriteBatch
     private readonly Dictionary<Type, object> shared = [];
     private readonly List<Func<CancellationToken, Task>> beforeCommit = [];
     private readonly List<Action> afterCommit = [];
+    private readonly List<Func<Task>> publish = [];
     private readonly AuditLog.TreeState tree;
     private readonly AccessCache cache;
 
@@ -56,7 +57,13 @@ public sealed class WriteBatch
     /// <summary>Runs after every item was applied, before the commit (in registration order).</summary>
     public void BeforeCommit(Func<CancellationToken, Task> work) => beforeCommit.Add(work);
 
-    /// <summary>Runs once the batch has committed (acknowledge, fan out), in registration order.</summary>
+    /// <summary>
+    /// Runs once the batch has committed, before anyone is answered, while this writer still holds its turn: what all
+    /// nodes must see in the order the batches committed (the deliveries).
+    /// </summary>
+    public void Publish(Func<Task> work) => publish.Add(work);
+
+    /// <summary>Runs once the batch has committed and was published (acknowledge), in registration order.</summary>
     public void AfterCommit(Action work) => afterCommit.Add(work);
 
     /// <summary>The access stamps of the families the batch's items decide on, in one read.</summary>
@@ -162,6 +169,14 @@ public sealed class WriteBatch
 
     private const string UpdateTile = """UPDATE "AuditTiles" SET "Hashes" = @Hashes WHERE "Level" = @Level AND "Index" = @Index""";
     private const string InsertTile = """INSERT INTO "AuditTiles" ("Level", "Index", "Hashes") VALUES (@Level, @Index, @Hashes)""";
+
+    internal async Task RunPublishAsync()
+    {
+        foreach (var work in publish)
+        {
+            await work();
+        }
+    }
 
     internal void RunAfterCommit()
     {

@@ -19,6 +19,15 @@ public interface IClusterBus
 
     /// <summary>Messages of other nodes on a topic (never this node's own).</summary>
     void Subscribe(string topic, Action<string> handler);
+
+    /// <summary>
+    /// Returns once the message is published. Whoever publishes in a known order (the writers, taking turns) has every
+    /// node receive the messages in that order.
+    /// </summary>
+    Task PublishOrderedAsync(string topic, byte[] message);
+
+    /// <summary>Every node's messages on a topic, this node's own included, handled one at a time in publishing order.</summary>
+    Task SubscribeOrderedAsync(string topic, Func<byte[], Task> handler);
 }
 
 /// <summary>A single node: nobody else to tell.</summary>
@@ -34,6 +43,11 @@ public sealed class LocalBus : IClusterBus
     public void Subscribe(string topic, Action<string> handler)
     {
     }
+
+    public Task PublishOrderedAsync(string topic, byte[] message) =>
+        throw new InvalidOperationException("A single node publishes nothing: deliver in process.");
+
+    public Task SubscribeOrderedAsync(string topic, Func<byte[], Task> handler) => Task.CompletedTask;
 }
 
 /// <summary>Redis pub/sub, each message tagged with its sender so a node ignores its own.</summary>
@@ -56,4 +70,14 @@ public sealed class RedisBus(IConnectionMultiplexer redis) : IClusterBus
                 handler(text[(bar + 1)..]);
             }
         });
+
+    public Task PublishOrderedAsync(string topic, byte[] message) =>
+        redis.GetSubscriber().PublishAsync(RedisChannel.Literal(Prefix + topic), message);
+
+    public async Task SubscribeOrderedAsync(string topic, Func<byte[], Task> handler)
+    {
+        // A queue, not a handler: StackExchange.Redis may run handlers concurrently; a queue's are run one by one.
+        var queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Prefix + topic));
+        queue.OnMessage(message => handler((byte[])message.Message!));
+    }
 }

@@ -68,6 +68,10 @@ public sealed class Connections
     /// <summary>Connected to this node.</summary>
     public bool IsConnected(Guid deviceId) => byDevice.TryGetValue(deviceId, out var connections) && !connections.IsEmpty;
 
+    /// <summary>The device's connections to this node.</summary>
+    public ICollection<string> LocalConnectionIds(Guid deviceId) =>
+        byDevice.TryGetValue(deviceId, out var connections) ? connections.Keys : [];
+
     public IReadOnlyCollection<Guid> Devices() => byDevice.Where(d => !d.Value.IsEmpty).Select(d => d.Key).ToList();
 
     public int Count => byDevice.Values.Sum(c => c.Count);

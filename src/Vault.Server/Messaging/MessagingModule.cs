@@ -24,7 +24,8 @@ public static class MessagingModule
             });
         }
         services.AddSingleton<Connections>();
-        services.AddScoped<AccessNotifier>().AddSingleton<SendPipeline>().AddSingleton<FanOut>();
+        services.AddScoped<AccessNotifier>().AddSingleton<SendPipeline>();
+        services.AddSingleton<FanOut>().AddHostedService(sp => sp.GetRequiredService<FanOut>());
         services.TryAddSingleton<ISendCommitHook, NoSendCommitHook>();
         services.AddSingleton<RetentionSweeper>().AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
         return services;

@@ -1,3 +1,5 @@
+using Vault.Contracts.Messaging;
+
 namespace Vault.Server.Messaging;
 
 /// <summary>
@@ -9,6 +11,12 @@ namespace Vault.Server.Messaging;
 public interface ISendCommitHook
 {
     Task BeforeCommitAsync(Guid familyId, Guid channelId, Guid clientMessageId, CancellationToken ct);
+
+    /// <summary>
+    /// After a batch committed, before its deliveries go out (with several nodes: while this writer holds the turn to
+    /// publish). Tests hold one node here to prove the other cannot publish a later batch first.
+    /// </summary>
+    Task BeforeDeliveryAsync(IReadOnlyList<MessageDelivery> committed) => Task.CompletedTask;
 }
 
 internal sealed class NoSendCommitHook : ISendCommitHook

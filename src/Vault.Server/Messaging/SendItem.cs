@@ -115,6 +115,11 @@ internal sealed class SendBatch
             pipeline.LastSeqs.Clear(); // another node numbered messages since: read each channel's last number again
         }
         batch.BeforeCommit(FlushAsync);
+        batch.Publish(async () =>
+        {
+            await pipeline.Hook.BeforeDeliveryAsync(fanOut.ConvertAll(d => d.Message));
+            await pipeline.FanOut.DeliverAsync(fanOut);
+        });
         batch.AfterCommit(Committed);
     }
 
@@ -224,7 +229,6 @@ internal sealed class SendBatch
         {
             pipeline.LastSeqs[channelId] = last;
         }
-        pipeline.FanOut.Enqueue(fanOut);
     }
 
     private sealed class DeviceDelivery(Actor reader, Guid familyId, string scope, string purpose, long seq)

@@ -37,6 +37,8 @@ public sealed class SendPipeline(AccessCache cache, AuditLog writer, FanOut fanO
 
     internal FanOut FanOut => fanOut;
 
+    internal ISendCommitHook Hook => hook;
+
     /// <summary>Connected to this node or, in a cluster, to another one.</summary>
     internal bool IsConnected(Guid deviceId) => connections.IsConnected(deviceId) || presence.IsConnectedElsewhere(deviceId);
 
