@@ -13,7 +13,7 @@ namespace Vault.Server.Tests;
 /// <summary>
 /// Real-time delivery is audited first and sent second (fail closed): a delivery the log cannot record is not made,
 /// and whatever reaches a device's socket is already in the log. Observed where it happens: the database the audit
-/// log commits to (a trigger makes it refuse delivery entries), and the hub's own send to the device groups.
+/// log commits to (a trigger makes it refuse delivery entries), and the hub's own send to the devices' sockets.
 /// </summary>
 public sealed class DeliveryOrderTests : IAsyncLifetime
 {
@@ -109,7 +109,7 @@ public sealed class DeliveryOrderTests : IAsyncLifetime
         return connection;
     }
 
-    /// <summary>At the moment the hub sends a message to device groups: how many of its deliveries the log holds.</summary>
+    /// <summary>At the moment the hub sends a message to sockets: how many of its deliveries the log holds.</summary>
     private void Observe(IReadOnlyList<string> groups, MessageDelivery message)
     {
         var audited = (long)server.Scalar("SELECT COUNT(*) FROM AuditEntries WHERE Action = @action AND Resource = @resource",
@@ -119,7 +119,7 @@ public sealed class DeliveryOrderTests : IAsyncLifetime
 
     private sealed record HubSend(Guid ChannelId, long Seq, int Devices, long AuditedBefore);
 
-    /// <summary>The hub's real lifetime manager, reporting each message it sends to groups before sending it.</summary>
+    /// <summary>The hub's real lifetime manager, reporting each message it sends (to connections or groups) before sending it.</summary>
     private sealed class ObservedLifetimeManager(ILogger<DefaultHubLifetimeManager<VaultHub>> logger,
         Action<IReadOnlyList<string>, MessageDelivery> observe) : DefaultHubLifetimeManager<VaultHub>(logger)
     {
@@ -140,6 +140,16 @@ public sealed class DeliveryOrderTests : IAsyncLifetime
                 observe([groupName], message);
             }
             return base.SendGroupAsync(groupName, methodName, args, cancellationToken);
+        }
+
+        public override Task SendConnectionAsync(string connectionId, string methodName, object?[] args,
+            CancellationToken cancellationToken = default)
+        {
+            if (methodName == nameof(IVaultHubClient.Message) && args is [MessageDelivery message])
+            {
+                observe([connectionId], message);
+            }
+            return base.SendConnectionAsync(connectionId, methodName, args, cancellationToken);
         }
     }
 }

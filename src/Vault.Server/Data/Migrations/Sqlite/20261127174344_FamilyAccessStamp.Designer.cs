@@ -11,8 +11,8 @@ using Vault.Server.Data;
 namespace Vault.Server.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteVaultDbContext))]
-    [Migration("20261127185935_AccessStampAndAuditTiles")]
-    partial class AccessStampAndAuditTiles
+    [Migration("20261127174344_FamilyAccessStamp")]
+    partial class FamilyAccessStamp
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -414,7 +414,7 @@ namespace Vault.Server.Data.Migrations.Sqlite
                     b.ToTable("AuditEntries", (string)null);
                 });
 
-            modelBuilder.Entity("Vault.Server.Audit.AuditTile", b =>
+            modelBuilder.Entity("Vault.Server.Audit.AuditNode", b =>
                 {
                     b.Property<int>("Level")
                         .HasColumnType("INTEGER");
@@ -422,13 +422,13 @@ namespace Vault.Server.Data.Migrations.Sqlite
                     b.Property<long>("Index")
                         .HasColumnType("INTEGER");
 
-                    b.Property<byte[]>("Hashes")
+                    b.Property<byte[]>("Hash")
                         .IsRequired()
                         .HasColumnType("BLOB");
 
                     b.HasKey("Level", "Index");
 
-                    b.ToTable("AuditTiles", (string)null);
+                    b.ToTable("AuditNodes", (string)null);
                 });
 
             modelBuilder.Entity("Vault.Server.Audit.AuditTreeHead", b =>
