@@ -33,14 +33,14 @@ public sealed class TwoNodeTests : IAsyncLifetime
             throw new InvalidOperationException(
                 $"Two nodes need PostgreSQL: run ./test.sh, or set {TestPostgres.Variable} as TestPostgres describes.");
         }
-        a = Node(keep: false, services => services.AddSingleton<ISendCommitHook>(holdA)); // disposed last: it removes the shared data
+        a = Node("a", keep: false, services => services.AddSingleton<ISendCommitHook>(holdA)); // disposed last: it removes the shared data
         var cast = new Cast(a);
         (familyId, coordinator, guardian) = await cast.FamilyAsync();
         krachtgezin = await cast.FamilyMemberAsync(coordinator, familyId, Roles.Krachtgezin, "gezin.de.boer");
         intro = await Cast.IntroChannelAsync(guardian, familyId, coordinator, krachtgezin);
         planning = await guardian.CreateChannelAsync(familyId, "planning",
             [new ChannelMember(krachtgezin.Session!.UserId, Permissions.Read, "afspraken")]);
-        b = Node(keep: true); // started second, on the same database: it finds everything in place
+        b = Node("b", keep: true); // started second, on the same database: it finds everything in place
         b.NewHttp().Dispose();
     }
 
@@ -141,10 +141,16 @@ public sealed class TwoNodeTests : IAsyncLifetime
         Assert.Equal((await guardian.GetTreeHeadAsync()).RootHash, (await On(b, guardian).GetTreeHeadAsync()).RootHash);
     }
 
-    private VaultServer Node(bool keep, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
+    /// <summary>
+    /// A node in this process, with its own services, Redis connection and (by its application name) its own pool of
+    /// PostgreSQL connections: as apart as two processes in all the writers' turns and the bus depend on.
+    /// </summary>
+    private VaultServer Node(string name, bool keep, Action<IServiceCollection>? services = null)
     {
         var node = new VaultServer { DataDirectoryOverride = data, KeepData = keep, ConfigureTestServices = services };
         node.Settings["Vault:Cluster:Redis"] = redis.Configuration;
+        node.Settings["Vault:Database:ConnectionString"] = new Npgsql.NpgsqlConnectionStringBuilder(TestPostgres.Database(data))
+            { ApplicationName = "vault-node-" + name }.ConnectionString;
         return node;
     }
 
