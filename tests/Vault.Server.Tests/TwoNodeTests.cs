@@ -17,10 +17,10 @@ namespace Vault.Server.Tests;
 public sealed class TwoNodeTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60); // a failure bound, never a wait
-    private readonly RedisServer redis = new();
     private readonly string data = Path.Combine(Path.GetTempPath(), "vault-tests", Guid.NewGuid().ToString("N"));
     private readonly List<VaultConnection> connections = [];
     private readonly HoldDelivery holdA = new();
+    private RedisServer? redis;
     private VaultServer a = null!, b = null!;
     private Guid familyId;
     private VaultClient guardian = null!, coordinator = null!, krachtgezin = null!;
@@ -33,6 +33,7 @@ public sealed class TwoNodeTests : IAsyncLifetime
             throw new InvalidOperationException(
                 $"Two nodes need PostgreSQL: run ./test.sh, or set {TestPostgres.Variable} as TestPostgres describes.");
         }
+        redis = new RedisServer();
         a = Node("a", keep: false, services => services.AddSingleton<ISendCommitHook>(holdA)); // disposed last: it removes the shared data
         var cast = new Cast(a);
         (familyId, coordinator, guardian) = await cast.FamilyAsync();
@@ -50,9 +51,9 @@ public sealed class TwoNodeTests : IAsyncLifetime
         {
             await connection.DisposeAsync();
         }
-        b.Dispose();
-        a.Dispose();
-        redis.Dispose();
+        b?.Dispose();
+        a?.Dispose();
+        redis?.Dispose();
     }
 
     [Fact]
@@ -148,7 +149,7 @@ public sealed class TwoNodeTests : IAsyncLifetime
     private VaultServer Node(string name, bool keep, Action<IServiceCollection>? services = null)
     {
         var node = new VaultServer { DataDirectoryOverride = data, KeepData = keep, ConfigureTestServices = services };
-        node.Settings["Vault:Cluster:Redis"] = redis.Configuration;
+        node.Settings["Vault:Cluster:Redis"] = redis!.Configuration;
         node.Settings["Vault:Database:ConnectionString"] = new Npgsql.NpgsqlConnectionStringBuilder(TestPostgres.Database(data))
             { ApplicationName = "vault-node-" + name }.ConnectionString;
         return node;
