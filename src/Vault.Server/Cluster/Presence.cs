@@ -13,7 +13,7 @@ public sealed class Presence : PeriodicWork
     private static readonly TimeSpan Beat = TimeSpan.FromSeconds(10);
     private readonly IClusterBus bus;
     private readonly Func<IReadOnlyCollection<Guid>> local;
-    private readonly ConcurrentDictionary<string, (DateTimeOffset Heard, ConcurrentDictionary<Guid, byte> Devices)> nodes = new();
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Heard, ConcurrentDictionary<Guid, DateTimeOffset> Devices)> nodes = new();
 
     public Presence(IClusterBus bus, Messaging.Connections connections, TimeProvider clock, ILogger<Presence> logger) : base(clock, logger)
     {
@@ -65,18 +65,29 @@ public sealed class Presence : PeriodicWork
         switch (parts[0])
         {
             case "+" when Guid.TryParse(parts[2], out var on):
-                node.Devices[on] = 0;
+                node.Devices[on] = now;
                 break;
             case "-" when Guid.TryParse(parts[2], out var off):
                 node.Devices.TryRemove(off, out _);
                 break;
             case "=":
-                node.Devices.Clear();
+                // The whole list, as a safety net for a lost "-": adds what it names, and drops only devices not heard
+                // of for a beat. A "+" may overtake the list taken before it (handlers and publishes are not ordered),
+                // and must not be undone by it; nor is the set ever empty in between.
+                var listed = new HashSet<Guid>();
                 foreach (var id in parts[2].Split(',', StringSplitOptions.RemoveEmptyEntries))
                 {
                     if (Guid.TryParse(id, out var device))
                     {
-                        node.Devices[device] = 0;
+                        listed.Add(device);
+                        node.Devices[device] = now;
+                    }
+                }
+                foreach (var (device, heard) in node.Devices)
+                {
+                    if (!listed.Contains(device) && heard < now - Beat)
+                    {
+                        node.Devices.TryRemove(device, out _);
                     }
                 }
                 break;
