@@ -100,6 +100,8 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
                 }
                 await transaction.CommitAsync(ct);
                 tree.Commit();
+                WriterMetrics.Batches.Add(1);
+                WriterMetrics.Items.Add(items.Count);
             }
 #pragma warning disable CA1031 // any failure must fail this batch's callers, never stop the writer
             catch (Exception e)

@@ -127,6 +127,7 @@ public sealed class WriteBatch
             (nameof(AuditEntry.ActorDeviceId), fields.ActorDeviceId), (nameof(AuditEntry.ActorRole), fields.ActorRole),
             (nameof(AuditEntry.FamilyId), fields.FamilyId), (nameof(AuditEntry.Resource), fields.Resource),
             (nameof(AuditEntry.Purpose), fields.Purpose), (nameof(AuditEntry.RequestId), fields.RequestId));
+        WriterMetrics.Entries.Add(1);
         return index;
     }
 
@@ -146,6 +147,7 @@ public sealed class WriteBatch
     {
         var command = Command(sql);
         Bind(command, entity, values);
+        WriterMetrics.Commands.Add(1);
         return await command.ExecuteNonQueryAsync(ct);
     }
 

@@ -12,13 +12,15 @@ public enum Load
 
 public sealed record PhaseSpec(int Round, int Connections, Load Load, TimeSpan Duration, double Rate);
 
-/// <summary>EF Core's view of one phase (Vault with the probe only), per message the server handled.</summary>
 /// <summary>
+/// The database work of one phase (Vault with the probe only), per message the server handled: EF Core's commands and
+/// transactions plus the writer's (its prepared commands and committed batches, from its counters).
 /// <paramref name="ThreadsInBegin"/>: the time all transactions spent waiting to BEGIN (with SQLite: for the one write
 /// lock) divided by the phase's time — how many requests were blocked there on average.
 /// </summary>
 public sealed record SqlPerMessage(double Commands, double Reads, double Writes, double WriteTransactions, double AutocommitWrites,
-    long BeginWaitsOver100Ms, double ThreadsInBegin, double AuditEntriesPerBatch, string TopStatements);
+    long BeginWaitsOver100Ms, double ThreadsInBegin, double AuditEntriesPerBatch, string TopStatements,
+    long WriterBatches = 0, double ItemsPerBatch = 0, double WriterCommands = 0, double? TransactionsPerBatch = null);
 
 public sealed record PhaseResult(string Arm, PhaseSpec Spec, TimeSpan SendWindow, TimeSpan Total, PhaseTracker.Totals Totals,
     long SendErrors, long Strays, int ServerErrors, int ServerWarnings, double? ServerCpuMsPerMessage, double? ServerCpuPercent,
@@ -136,22 +138,35 @@ public static class Phase
             return (null, "n/a (no EF probe: the server runs outside this program, or --no-probe)");
         }
         var commands = after.Commands.ToDictionary(c => c.Key, c => c.Value - before.Commands.GetValueOrDefault(c.Key));
-        var count = commands.Values.Sum();
-        if (count == 0)
+        var writerCommands = after.WriterCommands - before.WriterCommands;
+        var writerBatches = after.WriterBatches - before.WriterBatches;
+        if (writerCommands > 0)
         {
-            return (null, "n/a: the EF probe counted no SQL in this phase — the server issues its SQL outside EF Core, which the probe cannot see");
+            commands["writer INSERT/UPDATE"] = writerCommands; // the writer's prepared statements: all writes
+        }
+        var count = commands.Values.Sum();
+        if (count == 0 && writerBatches == 0)
+        {
+            return (null, "n/a: the probe counted no SQL in this phase (neither through EF Core nor by the writer)");
         }
         long Sum(Func<string, bool> kind) => commands.Where(c => kind(c.Key)).Sum(c => c.Value);
         var reads = Sum(k => k.StartsWith("SELECT", StringComparison.Ordinal));
         var writes = Sum(k => k.StartsWith("INSERT", StringComparison.Ordinal) || k.StartsWith("UPDATE", StringComparison.Ordinal)
-            || k.StartsWith("DELETE", StringComparison.Ordinal) || k.StartsWith("REPLACE", StringComparison.Ordinal));
+            || k.StartsWith("DELETE", StringComparison.Ordinal) || k.StartsWith("REPLACE", StringComparison.Ordinal)) + writerCommands;
         var autocommit = after.AutocommitWrites - before.AutocommitWrites;
-        var writeTransactions = after.WriteTransactionsCommitted - before.WriteTransactionsCommitted + autocommit;
-        var batches = after.AuditBatches - before.AuditBatches;
+        // The writer's transactions write through its own commands only, which EF never sees: the probe's EF write
+        // transactions and the writer's batches are disjoint.
+        var writeTransactions = after.WriteTransactionsCommitted - before.WriteTransactionsCommitted + autocommit + writerBatches;
+        var batches = writerBatches > 0 ? writerBatches : after.AuditBatches - before.AuditBatches;
+        var entries = writerBatches > 0 ? after.WriterEntries - before.WriterEntries : after.AuditEntries - before.AuditEntries;
+        var items = after.WriterItems - before.WriterItems;
         var top = string.Join(", ", commands.Where(c => c.Value > 0).OrderByDescending(c => c.Value).Take(8)
             .Select(c => Invariant($"{c.Key} {c.Value / (double)messages:0.0}")));
         return (new SqlPerMessage(count / (double)messages, reads / (double)messages, writes / (double)messages,
             writeTransactions / (double)messages, autocommit / (double)messages, after.BeginWaitsOver100Ms - before.BeginWaitsOver100Ms,
-            (after.BeginWaitMs - before.BeginWaitMs) / phase.TotalMilliseconds, batches == 0 ? 0 : (after.AuditEntries - before.AuditEntries) / (double)batches, top), "EF Core probe in the server process");
+            (after.BeginWaitMs - before.BeginWaitMs) / phase.TotalMilliseconds, batches == 0 ? 0 : entries / (double)batches, top,
+            writerBatches, writerBatches == 0 ? 0 : items / (double)writerBatches, writerCommands / (double)messages,
+            writerBatches == 0 ? null : writeTransactions / (double)writerBatches),
+            "EF Core probe and the writer's counters in the server process");
     }
 }

@@ -1,0 +1,22 @@
+using System.Diagnostics.Metrics;
+
+namespace Vault.Server.Audit;
+
+/// <summary>
+/// What the writer commits, for load runs and operators (meter "Vault.Writer"): its commands run on EF's connection
+/// but outside EF's command pipeline, so EF interceptors and EF's own diagnostics never see them.
+/// </summary>
+internal static class WriterMetrics
+{
+    public const string MeterName = "Vault.Writer";
+    private static readonly Meter Meter = new(MeterName);
+
+    /// <summary>Committed batches: one write transaction each.</summary>
+    public static readonly Counter<long> Batches = Meter.CreateCounter<long>("vault.writer.batches", description: "committed write transactions");
+
+    public static readonly Counter<long> Items = Meter.CreateCounter<long>("vault.writer.items", description: "work items committed");
+
+    public static readonly Counter<long> Commands = Meter.CreateCounter<long>("vault.writer.commands", description: "SQL commands run by the writer");
+
+    public static readonly Counter<long> Entries = Meter.CreateCounter<long>("vault.writer.entries", description: "audit entries appended");
+}
