@@ -44,11 +44,11 @@ public static class CompareReport
         }
         else
         {
-            lines.Add("| conn. | round | load | SQL commands | of which writer's | reads (EF SELECTs) | writes | write transactions | of which autocommit | writer batches | items/batch | audit entries/batch | BEGIN waits ≥ 100 ms | waiting in BEGIN (mean) | most frequent statements per message |");
-            lines.Add("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+            lines.Add("| conn. | round | load | SQL commands | of which writer's | reads (EF SELECTs) | writes | write transactions | of which autocommit | writer batches | write transactions per writer batch | items/batch | audit entries/batch | BEGIN waits ≥ 100 ms | waiting in BEGIN (mean) | most frequent statements per message |");
+            lines.Add("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
             lines.AddRange(vault.Select(r => r.Sql is { } s
-                ? Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {s.Commands:0.0} | {s.WriterCommands:0.0} | {s.Reads:0.0} | {s.Writes:0.0} | {s.WriteTransactions:0.00} | {s.AutocommitWrites:0.00} | {s.WriterBatches} | {s.ItemsPerBatch:0.0} | {s.AuditEntriesPerBatch:0.0} | {s.BeginWaitsOver100Ms} | {s.ThreadsInBegin:0.0} | {s.TopStatements} |")
-                : Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {r.SqlNote} | | | | | | | | | | | |")));
+                ? Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {s.Commands:0.0} | {s.WriterCommands:0.0} | {s.Reads:0.0} | {s.Writes:0.0} | {s.WriteTransactions:0.00} | {s.AutocommitWrites:0.00} | {s.WriterBatches} | {Num(s.TransactionsPerBatch, "0.000")} | {s.ItemsPerBatch:0.0} | {s.AuditEntriesPerBatch:0.0} | {s.BeginWaitsOver100Ms} | {s.ThreadsInBegin:0.0} | {s.TopStatements} |")
+                : Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {r.SqlNote} | | | | | | | | | | | | |")));
         }
 
         lines.AddRange(["", "### Ratios Vault / bare hub (same round, phases run back to back)", "",

@@ -49,6 +49,7 @@ public static class Phase
         var loadBefore = MachineSampler.LoadAverage();
         var statsBefore = await target.Watch.StatsAsync(ct);
         var cpuBefore = target.Watch.Cpu();
+        var perNodeBefore = target.Watch.CpuPerProcess();
         var driverBefore = Process.GetCurrentProcess().TotalProcessorTime;
         target.Begin(tracker);
         var clock = Stopwatch.StartNew();
@@ -66,6 +67,7 @@ public static class Phase
         }
         var total = clock.Elapsed;
         var cpuAfter = target.Watch.Cpu();
+        var perNodeAfter = target.Watch.CpuPerProcess();
         var driverCpu = Process.GetCurrentProcess().TotalProcessorTime - driverBefore;
         var statsAfter = await target.Watch.StatsAsync(ct);
         await target.EndAsync();
@@ -80,8 +82,13 @@ public static class Phase
             (statsAfter?.Errors ?? 0) - (statsBefore?.Errors ?? 0), (statsAfter?.Warnings ?? 0) - (statsBefore?.Warnings ?? 0),
             serverCpu?.TotalMilliseconds / messages, serverCpu?.TotalMilliseconds / total.TotalMilliseconds * 100,
             driverCpu.TotalMilliseconds / total.TotalMilliseconds * 100, allocated, sql, sqlNote,
-            loadBefore + " → " + MachineSampler.LoadAverage(), Notes(notes, tracker, statsBefore, statsAfter));
+            loadBefore + " → " + MachineSampler.LoadAverage(), Notes(PerNode(perNodeBefore, perNodeAfter, total) + notes, tracker, statsBefore, statsAfter));
     }
+
+    /// <summary>"server CPU per node: 41 %, 38 % of one core; " with several server processes, else empty.</summary>
+    private static string PerNode(IReadOnlyList<TimeSpan?> before, IReadOnlyList<TimeSpan?> after, TimeSpan phase) =>
+        before.Count < 2 ? "" : "server CPU per node: " + string.Join(", ", before.Zip(after, (b, a) => a - b is { } d
+            ? Invariant($"{d.TotalMilliseconds / phase.TotalMilliseconds * 100:0} %") : "n/a")) + " of one core; ";
 
     private static string Notes(string target, PhaseTracker tracker, ServerStats? before, ServerStats? after)
     {
