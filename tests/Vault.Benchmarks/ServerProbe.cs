@@ -32,7 +32,8 @@ public sealed partial class ServerProbe
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> keys = new();
     private long transactionsCommitted, writeTransactionsCommitted, autocommitWrites, beginWaitsOver100Ms, auditEntries, auditBatchCount;
     private long writerBatches, writerItems, writerCommands, writerEntries;
-    private double beginWaitMs;
+    private double writerBusyMs, writerPublishMs; // under gate
+    private double beginWaitMs, openMs, commitMs;
     private MeterListener? writerListener;
 
     public ServerProbe(bool keepSamples = true)
@@ -70,6 +71,17 @@ public sealed partial class ServerProbe
                 case "vault.writer.entries": Interlocked.Add(ref writerEntries, value); break;
             }
         });
+        writerListener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
+        {
+            lock (gate)
+            {
+                switch (instrument.Name)
+                {
+                    case "vault.writer.busy": writerBusyMs += value; break;
+                    case "vault.writer.publish": writerPublishMs += value; break;
+                }
+            }
+        });
         writerListener.Start();
     }
 
@@ -77,7 +89,8 @@ public sealed partial class ServerProbe
     public sealed record Totals(
         IReadOnlyDictionary<string, long> Commands, long TransactionsCommitted, long WriteTransactionsCommitted, long AutocommitWrites,
         double BeginWaitMs, long BeginWaitsOver100Ms, long AuditBatches, long AuditEntries,
-        long WriterBatches = 0, long WriterItems = 0, long WriterCommands = 0, long WriterEntries = 0);
+        long WriterBatches = 0, long WriterItems = 0, long WriterCommands = 0, long WriterEntries = 0, double OpenMs = 0, double CommitMs = 0,
+        double WriterBusyMs = 0, double WriterPublishMs = 0);
 
     public Totals Snapshot()
     {
@@ -85,7 +98,8 @@ public sealed partial class ServerProbe
         {
             return new(new Dictionary<string, long>(commandCounts), transactionsCommitted, writeTransactionsCommitted, autocommitWrites,
                 beginWaitMs, beginWaitsOver100Ms, auditBatchCount, auditEntries, Interlocked.Read(ref writerBatches),
-                Interlocked.Read(ref writerItems), Interlocked.Read(ref writerCommands), Interlocked.Read(ref writerEntries));
+                Interlocked.Read(ref writerItems), Interlocked.Read(ref writerCommands), Interlocked.Read(ref writerEntries), openMs, commitMs,
+                writerBusyMs, writerPublishMs);
         }
     }
 
@@ -206,11 +220,27 @@ public sealed partial class ServerProbe
         }
     }
 
+    /// <summary>
+    /// BEGIN is timed from TransactionStarting to this interceptor's TransactionStarted, so it includes what interceptors
+    /// registered before the probe do there (on PostgreSQL the server's write lock, an advisory lock); a committed
+    /// transaction's open time runs from TransactionStarting to the end of its COMMIT.
+    /// </summary>
     private sealed class Transactions(ServerProbe probe) : DbTransactionInterceptor
     {
-        private void Began(TransactionEndEventData data)
+        private readonly ConditionalWeakTable<DbConnection, StrongBox<long>> starting = [];
+        private readonly ConditionalWeakTable<DbTransaction, StrongBox<long>> open = [];
+
+        private void Starting(DbConnection connection) => starting.AddOrUpdate(connection, new(System.Diagnostics.Stopwatch.GetTimestamp()));
+
+        private void Began(DbConnection connection, DbTransaction transaction, TransactionEndEventData data)
         {
             var ms = data.Duration.TotalMilliseconds;
+            if (starting.TryGetValue(connection, out var started))
+            {
+                starting.Remove(connection);
+                ms = Math.Max(ms, System.Diagnostics.Stopwatch.GetElapsedTime(started.Value).TotalMilliseconds);
+                open.AddOrUpdate(transaction, started);
+            }
             lock (probe.gate)
             {
                 if (probe.keepSamples)
@@ -224,6 +254,8 @@ public sealed partial class ServerProbe
 
         private void Committed(DbTransaction transaction, TransactionEndEventData data)
         {
+            var openFor = open.TryGetValue(transaction, out var started) ? System.Diagnostics.Stopwatch.GetElapsedTime(started.Value).TotalMilliseconds : 0;
+            open.Remove(transaction);
             lock (probe.gate)
             {
                 if (probe.keepSamples)
@@ -231,6 +263,8 @@ public sealed partial class ServerProbe
                     probe.commits.Add(data.Duration.TotalMilliseconds);
                 }
                 probe.transactionsCommitted++;
+                probe.commitMs += data.Duration.TotalMilliseconds;
+                probe.openMs += openFor;
                 if (probe.wrote.Remove(transaction))
                 {
                     probe.writeTransactionsCommitted++;
@@ -238,16 +272,30 @@ public sealed partial class ServerProbe
             }
         }
 
+        public override InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData,
+            InterceptionResult<DbTransaction> result)
+        {
+            Starting(connection);
+            return result;
+        }
+
+        public override ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(DbConnection connection,
+            TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
+        {
+            Starting(connection);
+            return ValueTask.FromResult(result);
+        }
+
         public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
         {
-            Began(eventData);
+            Began(connection, result, eventData);
             return result;
         }
 
         public override ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData,
             DbTransaction result, CancellationToken cancellationToken = default)
         {
-            Began(eventData);
+            Began(connection, result, eventData);
             return ValueTask.FromResult(result);
         }
 

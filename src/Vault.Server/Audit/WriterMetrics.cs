@@ -19,4 +19,10 @@ internal static class WriterMetrics
     public static readonly Counter<long> Commands = Meter.CreateCounter<long>("vault.writer.commands", description: "SQL commands run by the writer");
 
     public static readonly Counter<long> Entries = Meter.CreateCounter<long>("vault.writer.entries", description: "audit entries appended");
+
+    /// <summary>Time spent on batches, from taking them off the queue to answering their callers: busy ÷ elapsed is the writer's utilisation.</summary>
+    public static readonly Counter<double> BusyMs = Meter.CreateCounter<double>("vault.writer.busy", unit: "ms", description: "time spent writing batches");
+
+    /// <summary>Of that, publishing committed batches' deliveries (the fan-out), which the writer awaits before the next batch.</summary>
+    public static readonly Counter<double> PublishMs = Meter.CreateCounter<double>("vault.writer.publish", unit: "ms", description: "time spent publishing batches");
 }

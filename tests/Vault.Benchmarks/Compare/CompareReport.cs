@@ -15,7 +15,7 @@ public static class CompareReport
         yield return Invariant($"lost {t.Lost}, duplicated {t.Duplicates}, out of order {t.OutOfOrder}, unauthorized {t.Unauthorized}, unauthentic {t.Unauthentic}, markers missing {t.MarkersMissing}, stray {r.Strays}, send errors {r.SendErrors}, server errors {r.ServerErrors} (warnings {r.ServerWarnings})");
         yield return Invariant($"server: CPU {Num(r.ServerCpuMsPerMessage, "0.000")} ms per message ({Num(r.ServerCpuPercent, "0")} % of one core), allocated {(r.AllocatedKbPerMessage is null ? "n/a (the server's own binary)" : Num(r.AllocatedKbPerMessage, "0.0") + " KB per message")}; driver CPU {r.DriverCpuPercent:0} % of one core; load average {r.LoadAverage}");
         yield return r.Sql is { } s
-            ? Invariant($"SQL per message ({r.SqlNote}): {s.Commands:0.0} commands (of which the writer's {s.WriterCommands:0.0}), {s.Reads:0.0} reads, {s.Writes:0.0} writes, {s.WriteTransactions:0.00} write transactions (of which autocommit statements {s.AutocommitWrites:0.00}); writer: {s.WriterBatches} batches, {s.ItemsPerBatch:0.0} items and {s.AuditEntriesPerBatch:0.0} audit entries per batch; BEGIN waits ≥ 100 ms: {s.BeginWaitsOver100Ms}, requests waiting in BEGIN on average {s.ThreadsInBegin:0.0}; most frequent: {s.TopStatements}")
+            ? Invariant($"SQL per message ({r.SqlNote}): {s.Commands:0.0} commands (of which the writer's {s.WriterCommands:0.0}), {s.Reads:0.0} reads, {s.Writes:0.0} writes, {s.WriteTransactions:0.00} write transactions (of which autocommit statements {s.AutocommitWrites:0.00}); writer: {s.WriterBatches} batches, {s.ItemsPerBatch:0.0} items and {s.AuditEntriesPerBatch:0.0} audit entries per batch; BEGIN waits ≥ 100 ms: {s.BeginWaitsOver100Ms}, requests waiting in BEGIN on average {s.ThreadsInBegin:0.00}, transactions open on average {s.TransactionsOpen:0.00}, COMMIT mean {Num(s.CommitMsMean, "0.00")} ms, writer busy {s.WriterBusy * 100:0} % of the time (publishing {s.WriterPublishing * 100:0} %); most frequent: {s.TopStatements}")
             : "SQL per message: " + r.SqlNote;
         if (r.Notes.Length > 0)
         {
@@ -44,11 +44,11 @@ public static class CompareReport
         }
         else
         {
-            lines.Add("| conn. | round | load | SQL commands | of which writer's | reads (EF SELECTs) | writes | write transactions | of which autocommit | writer batches | write transactions per writer batch | items/batch | audit entries/batch | BEGIN waits ≥ 100 ms | waiting in BEGIN (mean) | most frequent statements per message |");
-            lines.Add("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+            lines.Add("| conn. | round | load | SQL commands | of which writer's | reads (EF SELECTs) | writes | write transactions | of which autocommit | writer batches | write transactions per writer batch | items/batch | audit entries/batch | BEGIN waits ≥ 100 ms | waiting in BEGIN (mean) | transactions open (mean) | COMMIT mean ms | writer busy (of which publishing) | most frequent statements per message |");
+            lines.Add("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
             lines.AddRange(vault.Select(r => r.Sql is { } s
-                ? Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {s.Commands:0.0} | {s.WriterCommands:0.0} | {s.Reads:0.0} | {s.Writes:0.0} | {s.WriteTransactions:0.00} | {s.AutocommitWrites:0.00} | {s.WriterBatches} | {Num(s.TransactionsPerBatch, "0.000")} | {s.ItemsPerBatch:0.0} | {s.AuditEntriesPerBatch:0.0} | {s.BeginWaitsOver100Ms} | {s.ThreadsInBegin:0.0} | {s.TopStatements} |")
-                : Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {r.SqlNote} | | | | | | | | | | | | |")));
+                ? Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {s.Commands:0.0} | {s.WriterCommands:0.0} | {s.Reads:0.0} | {s.Writes:0.0} | {s.WriteTransactions:0.00} | {s.AutocommitWrites:0.00} | {s.WriterBatches} | {Num(s.TransactionsPerBatch, "0.000")} | {s.ItemsPerBatch:0.0} | {s.AuditEntriesPerBatch:0.0} | {s.BeginWaitsOver100Ms} | {s.ThreadsInBegin:0.00} | {s.TransactionsOpen:0.00} | {Num(s.CommitMsMean, "0.00")} | {s.WriterBusy * 100:0} % ({s.WriterPublishing * 100:0} %) | {s.TopStatements} |")
+                : Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {r.SqlNote} | | | | | | | | | | | | | | | |")));
         }
 
         lines.AddRange(["", "### Ratios Vault / bare hub (same round, phases run back to back)", "",

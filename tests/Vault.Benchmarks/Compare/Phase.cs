@@ -15,12 +15,17 @@ public sealed record PhaseSpec(int Round, int Connections, Load Load, TimeSpan D
 /// <summary>
 /// The database work of one phase (Vault with the probe only), per message the server handled: EF Core's commands and
 /// transactions plus the writer's (its prepared commands and committed batches, from its counters).
+/// <paramref name="WriterBusy"/>: the writer's time on batches ÷ the phase's time (summed over nodes: up to one per
+/// node); <paramref name="WriterPublishing"/> the part of it spent publishing deliveries after the commit.
+/// <paramref name="TransactionsOpen"/>: the time committed transactions were open (from BEGIN to the end of COMMIT)
+/// divided by the phase's time — with one writer, near 1 means the writer was never idle.
 /// <paramref name="ThreadsInBegin"/>: the time all transactions spent waiting to BEGIN (with SQLite: for the one write
 /// lock) divided by the phase's time — how many requests were blocked there on average.
 /// </summary>
 public sealed record SqlPerMessage(double Commands, double Reads, double Writes, double WriteTransactions, double AutocommitWrites,
     long BeginWaitsOver100Ms, double ThreadsInBegin, double AuditEntriesPerBatch, string TopStatements,
-    long WriterBatches = 0, double ItemsPerBatch = 0, double WriterCommands = 0, double? TransactionsPerBatch = null);
+    long WriterBatches = 0, double ItemsPerBatch = 0, double WriterCommands = 0, double? TransactionsPerBatch = null,
+    double TransactionsOpen = 0, double? CommitMsMean = null, double WriterBusy = 0, double WriterPublishing = 0);
 
 public sealed record PhaseResult(string Arm, PhaseSpec Spec, TimeSpan SendWindow, TimeSpan Total, PhaseTracker.Totals Totals,
     long SendErrors, long Strays, int ServerErrors, int ServerWarnings, double? ServerCpuMsPerMessage, double? ServerCpuPercent,
@@ -173,7 +178,11 @@ public static class Phase
             writeTransactions / (double)messages, autocommit / (double)messages, after.BeginWaitsOver100Ms - before.BeginWaitsOver100Ms,
             (after.BeginWaitMs - before.BeginWaitMs) / phase.TotalMilliseconds, batches == 0 ? 0 : entries / (double)batches, top,
             writerBatches, writerBatches == 0 ? 0 : items / (double)writerBatches, writerCommands / (double)messages,
-            writerBatches == 0 ? null : writeTransactions / (double)writerBatches),
+            writerBatches == 0 ? null : writeTransactions / (double)writerBatches,
+            (after.OpenMs - before.OpenMs) / phase.TotalMilliseconds,
+            after.TransactionsCommitted == before.TransactionsCommitted ? null
+                : (after.CommitMs - before.CommitMs) / (after.TransactionsCommitted - before.TransactionsCommitted),
+            (after.WriterBusyMs - before.WriterBusyMs) / phase.TotalMilliseconds, (after.WriterPublishMs - before.WriterPublishMs) / phase.TotalMilliseconds),
             "EF Core probe and the writer's counters in the server process");
     }
 }
