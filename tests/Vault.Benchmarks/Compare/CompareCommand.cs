@@ -239,7 +239,7 @@ public static class CompareCommand
         "commit: " + Commit(),
         "command: dotnet run -c Release --project tests/Vault.Benchmarks -- compare " + string.Join(' ', args),
         Invariant($"database: {(options.VaultUrls.Count > 0 ? "whatever the given server(s) use" : options.ConnectionString is not null ? options.Database + " via --connection-string" : options.Database == "postgres" ? "PostgreSQL 15, private instance started by .ci/postgres.sh (fsync and synchronous_commit off)" : "sqlite (WAL, the writer at synchronous=FULL) in a temporary directory")}; Vault host: {(options.VaultUrls.Count > 0 ? "given URL(s)" : options.VaultHost)}; nodes: {(options.VaultUrls.Count > 0 ? options.VaultUrls.Count : options.Nodes)}{(options.Nodes > 1 ? " (one PostgreSQL, a private redis-server; member n of each family on node n % nodes; the bare hub one process)" : "")}"),
-        "driver: this process (SDK clients with all their cryptography, or bare SignalR clients); each server in its own process; all share the machine's cores",
+        "driver: this process (SDK clients with all their cryptography, or bare SignalR clients); each server in its own process (server GC, DATAS off); all share the machine's cores",
     ];
 
     private static string Commit()
