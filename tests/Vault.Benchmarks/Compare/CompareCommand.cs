@@ -37,6 +37,14 @@ public static class CompareCommand
             return 2;
         }
         using var bound = new CancellationTokenSource(options.MaxTime);
+        // SIGTERM or Ctrl-C end the run like --max-seconds: the servers, PostgreSQL and Redis it started are stopped.
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            bound.Cancel();
+        }
         var ct = bound.Token;
         var output = Console.Out;
         var header = Header(args, options);
@@ -103,7 +111,7 @@ public static class CompareCommand
         }
         catch (OperationCanceledException) when (bound.IsCancellationRequested)
         {
-            output.WriteLine(Invariant($"STOPPED: the run exceeded --max-seconds {options.MaxTime.TotalSeconds:0}; results so far follow"));
+            output.WriteLine(Invariant($"STOPPED (--max-seconds {options.MaxTime.TotalSeconds:0} exceeded, or a signal); results so far follow"));
             return Finish(output, header, results, options, stopped: true);
         }
         finally
