@@ -71,22 +71,19 @@ public sealed class VaultConnection : IAsyncDisposable
     /// <summary>Sends a prepared envelope over the socket; refusals come back as <see cref="VaultApiException"/>.</summary>
     public async Task<MessageDelivery> SendRequestAsync(Guid familyId, Guid channelId, SendMessageRequest request, CancellationToken ct)
     {
+        SendResult result;
         try
         {
-            return await hub.InvokeAsync<MessageDelivery>("Send", familyId, channelId, request, ct);
+            result = await hub.InvokeAsync<SendResult>("Send", familyId, channelId, request, ct);
         }
-        catch (HubException e)
+        catch (HubException)
         {
-            // The hub's message carries "{problem type} {status} {title}" after SignalR's own prefix.
-            var at = e.Message.IndexOf("urn:vault:problem:", StringComparison.Ordinal);
-            if (at < 0)
-            {
-                throw new VaultApiException(500, Contracts.ProblemTypes.Internal, "The server failed to handle the send.");
-            }
-            var parts = e.Message[at..].Split(' ', 3);
-            var status = parts.Length > 1 && int.TryParse(parts[1], out var s) ? s : 400;
-            throw new VaultApiException(status, parts[0], parts.Length > 2 ? parts[2] : null);
+            // Not a refusal (those come as results): the invocation itself failed on the server.
+            throw new VaultApiException(500, Contracts.ProblemTypes.Internal, "The server failed to handle the send.");
         }
+        return result.Message ?? throw (result.Refusal is { } refusal
+            ? new VaultApiException(refusal.Status, refusal.Type, refusal.Title)
+            : new VaultApiException(500, Contracts.ProblemTypes.Internal, "The server answered the send with neither message nor refusal."));
     }
 
     /// <summary>Fetches whatever this device has not shown yet, channel by channel.</summary>

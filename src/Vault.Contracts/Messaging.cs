@@ -44,6 +44,12 @@ public sealed record MessageDelivery(
     Guid FamilyId, Guid ChannelId, long Seq, Guid ClientMessageId, Guid SenderUserId, Guid SenderDeviceId, int Epoch,
     string Kind, Guid? RefClientMessageId, byte[]? Envelope, DateTimeOffset SentAt);
 
+/// <summary>A refusal over the hub: the problem type URI, status and title the same request would get over REST.</summary>
+public sealed record HubProblem(string Type, int Status, string Title);
+
+/// <summary>The hub's answer to Send: the stored message, or the refusal (never both, never neither).</summary>
+public sealed record SendResult(MessageDelivery? Message, HubProblem? Refusal);
+
 public sealed record HistoryResponse(IReadOnlyList<MessageDelivery> Messages, long LastSeq);
 
 public sealed record ReadReceiptRequest(long UpToSeq);

@@ -9,7 +9,7 @@ namespace Vault.Server.Tests;
 
 /// <summary>
 /// The real-time hub in the matrix: no connection without a valid device token; <c>Send</c> answers every role and
-/// standing exactly as the REST send row does, the refusal's problem type carried in the HubException; and a message
+/// standing exactly as the REST send row does, the refusal carried as its problem (type, status, title); and a message
 /// reaches the devices of its entitled readers and nobody else.
 /// </summary>
 [Collection(AuthorizationMatrixFixture.Collection)]
@@ -40,7 +40,7 @@ public sealed class AuthorizationMatrixHubTests(AuthorizationMatrixFixture f, IT
     }
 
     [Fact]
-    public async Task Hub_Send_EveryRoleAndStanding_AnswersLikeRest_ProblemTypeInHubException()
+    public async Task Hub_Send_EveryRoleAndStanding_AnswersLikeRest_RefusalAsProblem()
     {
         var row = Matrix.Rows.Single(r => r.Route == "POST /families/{familyId:guid}/channels/{channelId:guid}/messages");
         var failures = new List<string>();
@@ -114,19 +114,12 @@ public sealed class AuthorizationMatrixHubTests(AuthorizationMatrixFixture f, IT
         f.Server.Column<Guid>("SELECT ActorUserId FROM AuditEntries WHERE Action = 'message.delivered' AND Resource = @r",
             ("@r", $"{ConsentScopes.Channel(channelId)}/messages/{seq}"));
 
-    /// <summary>Sends as the REST row would, over the caller's hub connection; a refusal is the HubException's problem part.</summary>
+    /// <summary>Sends as the REST row would, over the caller's hub connection; a refusal as "{type} {status} {title}".</summary>
     private async Task<(MessageDelivery? Delivered, string? Refusal)> SendAsync(Cell cell)
     {
         var (request, _) = await Matrix.MessageAsync(cell);
         var (hub, _) = await f.HubAsync(cell.Who);
-        try
-        {
-            return (await hub.InvokeAsync<MessageDelivery>("Send", cell.World.FamilyId, cell.World.ChannelId, request), null);
-        }
-        catch (HubException e)
-        {
-            var at = e.Message.IndexOf("urn:vault:problem:", StringComparison.Ordinal);
-            return (null, at < 0 ? e.Message : e.Message[at..]);
-        }
+        var result = await hub.InvokeAsync<SendResult>("Send", cell.World.FamilyId, cell.World.ChannelId, request);
+        return (result.Message, result.Refusal is { } r ? $"{r.Type} {r.Status} {r.Title}" : null);
     }
 }

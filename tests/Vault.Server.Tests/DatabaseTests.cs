@@ -70,6 +70,14 @@ public sealed class DatabaseTests
             "Vault:Database:Provider is postgres but Vault:Database:ConnectionString is not set");
 
     [Fact]
+    public void Start_SeveralNodesOnSqlite_RefusedSayingSeveralNodesNeedPostgres() =>
+        AssertStartRefused(new()
+        {
+            ["Vault:Database:Provider"] = "sqlite", ["Vault:Database:ConnectionString"] = "Data Source=cluster.db",
+            ["Vault:Cluster:Redis"] = "127.0.0.1:1",
+        }, "several nodes need PostgreSQL");
+
+    [Fact]
     public void Start_BothConnectionStringKeysDiffer_RefusedNamingTheOneToKeep() =>
         AssertStartRefused(new()
         {

@@ -8,7 +8,8 @@ using Vault.Server.Messaging;
 namespace Vault.Server.Tests;
 
 /// <summary>
-/// Two server nodes on one database and one Redis, with clients on each: messages cross between them with nothing
+/// Two server nodes on one database and one Redis, node A in this process (so a test can hold it at a chosen moment)
+/// and node B a process of its own, with clients on each: messages cross between them with nothing
 /// lost, duplicated or reordered; a withdrawal through one node counts on the other at once; and the audit log, written
 /// by both nodes' writers in turn, verifies as one tree. Several nodes need PostgreSQL: ./test.sh runs these in its
 /// PostgreSQL run (and leaves them out of the SQLite one).
@@ -17,11 +18,12 @@ namespace Vault.Server.Tests;
 public sealed class TwoNodeTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60); // a failure bound, never a wait
-    private readonly RedisServer redis = new();
     private readonly string data = Path.Combine(Path.GetTempPath(), "vault-tests", Guid.NewGuid().ToString("N"));
     private readonly List<VaultConnection> connections = [];
     private readonly HoldDelivery holdA = new();
-    private VaultServer a = null!, b = null!;
+    private RedisServer? redis;
+    private VaultServer a = null!;
+    private NodeProcess b = null!;
     private Guid familyId;
     private VaultClient guardian = null!, coordinator = null!, krachtgezin = null!;
     private ChannelResponse intro = null!, planning = null!;
@@ -33,15 +35,25 @@ public sealed class TwoNodeTests : IAsyncLifetime
             throw new InvalidOperationException(
                 $"Two nodes need PostgreSQL: run ./test.sh, or set {TestPostgres.Variable} as TestPostgres describes.");
         }
-        a = Node(keep: false, services => services.AddSingleton<ISendCommitHook>(holdA)); // disposed last: it removes the shared data
+        redis = new RedisServer();
+        // A in this process, with its own pool of PostgreSQL connections; it creates the installation and removes it at the end.
+        a = new VaultServer { DataDirectoryOverride = data, ConfigureTestServices = services => services.AddSingleton<ISendCommitHook>(holdA) };
+        a.Settings["Vault:Cluster:Redis"] = redis.Configuration;
+        a.Settings["Vault:Database:ConnectionString"] = Pool(TestPostgres.Database(data), "a");
         var cast = new Cast(a);
         (familyId, coordinator, guardian) = await cast.FamilyAsync();
         krachtgezin = await cast.FamilyMemberAsync(coordinator, familyId, Roles.Krachtgezin, "gezin.de.boer");
         intro = await Cast.IntroChannelAsync(guardian, familyId, coordinator, krachtgezin);
         planning = await guardian.CreateChannelAsync(familyId, "planning",
             [new ChannelMember(krachtgezin.Session!.UserId, Permissions.Read, "afspraken")]);
-        b = Node(keep: true); // started second, on the same database: it finds everything in place
-        b.NewHttp().Dispose();
+        // B started second, on the same database, keys and Redis: it finds everything in place.
+        b = await NodeProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["Vault:DataDirectory"] = data, ["Vault:Database:Provider"] = "postgres",
+            ["Vault:Database:ConnectionString"] = Pool(a.PostgresConnectionString!, "b"), ["Vault:Cluster:Redis"] = redis.Configuration,
+            ["Vault:RateLimits:AnonymousBurst"] = "1000000", ["Vault:RateLimits:AnonymousPermitsPerMinute"] = "1000000",
+            ["Vault:RateLimits:TokenBurst"] = "1000000", ["Vault:RateLimits:TokenPermitsPerMinute"] = "1000000",
+        });
     }
 
     public async Task DisposeAsync()
@@ -50,9 +62,9 @@ public sealed class TwoNodeTests : IAsyncLifetime
         {
             await connection.DisposeAsync();
         }
-        b.Dispose();
-        a.Dispose();
-        redis.Dispose();
+        b?.Dispose();
+        a?.Dispose();
+        redis?.Dispose();
     }
 
     [Fact]
@@ -133,28 +145,19 @@ public sealed class TwoNodeTests : IAsyncLifetime
         await On(b, guardian).SendAsync(familyId, intro.Id, "via B");
         await guardian.SendAsync(familyId, intro.Id, "weer via A");
 
-        foreach (var node in new[] { a, b })
+        foreach (var client in new[] { guardian, On(b, guardian) })
         {
-            var verified = await On(node, guardian).VerifyAuditAsync(familyId, lastSeen: null);
+            var verified = await client.VerifyAuditAsync(familyId, lastSeen: null);
             Assert.True(verified.Ok, verified.Failure?.ToString());
         }
         Assert.Equal((await guardian.GetTreeHeadAsync()).RootHash, (await On(b, guardian).GetTreeHeadAsync()).RootHash);
     }
 
-    private VaultServer Node(bool keep, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
-    {
-        var node = new VaultServer { DataDirectoryOverride = data, KeepData = keep, ConfigureTestServices = services };
-        node.Settings["Vault:Cluster:Redis"] = redis.Configuration;
-        return node;
-    }
+    /// <summary>The database, through a pool of the node's own (PostgreSQL sees each node's sessions by name).</summary>
+    private static string Pool(string connectionString, string node) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "vault-node-" + node }.ConnectionString;
 
-    /// <summary>The same signed-in user, talking to another node (tokens and keys are the installation's, not a node's).</summary>
-    private static VaultClient On(VaultServer node, VaultClient client)
-    {
-        var other = node.NewClient();
-        other.Resume(client.Session!);
-        return other;
-    }
+    private static VaultClient On(NodeProcess node, VaultClient client) => node.Client(client);
 
     /// <summary>Some session waits for an advisory lock (polled: PostgreSQL announces no waiter).</summary>
     private async Task WaiterOnAdvisoryLockAsync()

@@ -146,7 +146,7 @@ public sealed record MemberState(Guid UserId, string Role, DateOnly? DateOfBirth
 public sealed record GrantState(Guid Id, Guid GranteeUserId, string Scope, string Permission, string Purpose, long ValidFromUnixMs,
     long ValidUntilUnixMs)
 {
-    public bool IsInForce(long nowUnixMs) => ValidFromUnixMs <= nowUnixMs && (ValidUntilUnixMs == 0 || ValidUntilUnixMs > nowUnixMs);
+    public bool IsInForce(long nowUnixMs) => Consent.GrantWindow.Contains(ValidFromUnixMs, ValidUntilUnixMs, nowUnixMs);
 }
 
 public sealed record ChannelState(Guid Id, Guid? SubjectUserId, bool Archived);

@@ -77,6 +77,14 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
             {
                 // One connection for the whole batch: SQLite's durability setting and the publish turn live on it.
                 await db.Database.OpenConnectionAsync(ct);
+                if (bus.IsShared)
+                {
+                    // Several nodes (PostgreSQL): one writer at a time from here until its batch is published, so
+                    // every node hears the batches in the order they committed. Taken before the transaction, so a
+                    // writer waiting for its turn holds up no other transaction.
+                    await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({PublishTurn})", ct);
+                    publishTurn = true;
+                }
                 tree ??= await TreeState.LoadAsync(db, tiles, ct);
                 if (db.Database.IsSqlite())
                 {
@@ -93,13 +101,6 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
                     await item.ApplyAsync(batch, ct);
                 }
                 await batch.RunBeforeCommitAsync(ct);
-                if (bus.IsShared)
-                {
-                    // Several nodes (PostgreSQL): the next writer can commit once this one does, but publishes only
-                    // after it, so every node hears the batches in the order they committed.
-                    await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({PublishTurn})", ct);
-                    publishTurn = true;
-                }
                 await transaction.CommitAsync(ct);
                 tree.Commit();
                 WriterMetrics.Batches.Add(1);
@@ -148,7 +149,7 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
         batch.RunAfterCommit();
     }
 
-    /// <summary>The advisory lock ("VAULTPB") a writer holds from just before its commit until its batch is published.</summary>
+    /// <summary>The advisory lock ("VAULTPB") a writer holds from before its transaction until its batch is published.</summary>
     private const long PublishTurn = 0x5641554C545042;
 
     private async Task ReleasePublishTurnAsync(VaultDbContext db)
@@ -166,8 +167,8 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
     }
 
     /// <summary>
-    /// With several nodes, each has a writer, and they take turns: SQLite's write lock (taken by BEGIN IMMEDIATE) or,
-    /// on PostgreSQL, the advisory lock every transaction takes (PostgresWriteLock). Whoever holds the turn checks whether another node wrote since
+    /// With several nodes, each has a writer, and they take turns (the publish turn, and the advisory lock every
+    /// PostgreSQL transaction takes: PostgresWriteLock). Whoever holds the turn checks whether another node wrote since
     /// its own last batch (the log grew), and if so reads the tree's edge again; true then, so that item kinds with
     /// their own memory (the channels' sequence numbers) read theirs again too.
     /// </summary>

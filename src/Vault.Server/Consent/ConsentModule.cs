@@ -139,11 +139,10 @@ public static class ConsentModule
             return Problems.Validation("A reason is at most 500 characters.");
         }
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.GrantWithdrawn, familyId, $"grant:{grant.Id}/{grant.Scope}", grant.Purpose), ct);
+        var withdrawnAt = clock.GetUtcNow();
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
-            grant.WithdrawnAt = clock.GetUtcNow();
-            grant.WithdrawnBy = actor.UserId;
-            grant.WithdrawalReason = request?.Reason;
+            grant.Withdraw(withdrawnAt, actor.UserId, request?.Reason);
             await db.SaveChangesAsync(ct);
             await KeyRingStaleness.ScopeAsync(db, familyId, grant.Scope, ct); // one step: no write under the old epoch
             await transaction.CommitAsync(ct);
@@ -157,7 +156,7 @@ public static class ConsentModule
             .Select(e => new { e.Index, e.TimeUnixMs, e.Action, e.Resource }).ToListAsync(ct);
         var head = await tree.LatestAsync(ct);
         var receipt = new WithdrawalReceipt("withdrawal", grant.Id, familyId, grant.GranteeUserId, grant.Scope,
-            grant.WithdrawnAt.Value, actor.UserId, count,
+            withdrawnAt, actor.UserId, count,
             items.OrderBy(i => i.Index).Select(i => new AccessedItem(i.Index, DateTimeOffset.FromUnixTimeMilliseconds(i.TimeUnixMs),
                 i.Action, i.Resource!)).ToList(), head.TreeSize, head.RootHash);
         return TypedResults.Ok(receipts.Sign(receipt));

@@ -29,9 +29,30 @@ public sealed class Grant
     public DateTimeOffset? LapseHandledAt { get; set; }
     public List<GrantSigning> Signatures { get; set; } = [];
 
+    /// <summary>Ends the grant: by the family, the grantee, or with the grantee's removal from the family.</summary>
+    public void Withdraw(DateTimeOffset at, Guid by, string? reason)
+    {
+        WithdrawnAt = at;
+        WithdrawnBy = by;
+        WithdrawalReason = reason;
+    }
+
     public bool IsInForce(long nowUnixMs) =>
-        ActivatedAt is not null && WithdrawnAt is null && ValidFromUnixMs <= nowUnixMs
-        && (ValidUntilUnixMs == 0 || ValidUntilUnixMs > nowUnixMs);
+        ActivatedAt is not null && WithdrawnAt is null && GrantWindow.Contains(ValidFromUnixMs, ValidUntilUnixMs, nowUnixMs);
+}
+
+/// <summary>
+/// A grant's window, decided here only: valid from ValidFrom (inclusive) until ValidUntil (exclusive; 0 is open-ended).
+/// GrantLapseSweeper's query spells <see cref="HasEnded"/> out for the database.
+/// </summary>
+public static class GrantWindow
+{
+    public static bool HasStarted(long validFromUnixMs, long nowUnixMs) => validFromUnixMs <= nowUnixMs;
+
+    public static bool HasEnded(long validUntilUnixMs, long nowUnixMs) => validUntilUnixMs != 0 && validUntilUnixMs <= nowUnixMs;
+
+    public static bool Contains(long validFromUnixMs, long validUntilUnixMs, long nowUnixMs) =>
+        HasStarted(validFromUnixMs, nowUnixMs) && !HasEnded(validUntilUnixMs, nowUnixMs);
 }
 
 public sealed class GrantSigning

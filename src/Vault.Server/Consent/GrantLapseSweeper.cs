@@ -34,7 +34,7 @@ public sealed class GrantLapseSweeper(IServiceScopeFactory scopes, TimeProvider 
             var now = Clock.GetUtcNow();
             var nowMs = now.ToUnixTimeMilliseconds();
             var lapsed = await db.Grants.Where(g => g.ActivatedAt != null && g.WithdrawnAt == null && g.LapseHandledAt == null
-                && g.ValidUntilUnixMs != 0 && g.ValidUntilUnixMs <= nowMs).OrderBy(g => g.ValidUntilUnixMs).Take(Batch).ToListAsync(ct);
+                && g.ValidUntilUnixMs != 0 && g.ValidUntilUnixMs <= nowMs /* GrantWindow.HasEnded */).OrderBy(g => g.ValidUntilUnixMs).Take(Batch).ToListAsync(ct);
             if (lapsed.Count == 0)
             {
                 return handled;

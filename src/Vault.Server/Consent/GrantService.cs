@@ -129,8 +129,8 @@ public sealed class GrantService(VaultDbContext db, TimeProvider clock, IOptions
         {
             { WithdrawnAt: not null } => GrantStatus.Withdrawn,
             { ActivatedAt: null } => GrantStatus.Pending,
-            _ when grant.ValidUntilUnixMs != 0 && grant.ValidUntilUnixMs <= now => GrantStatus.Expired,
-            _ when grant.ValidFromUnixMs > now => GrantStatus.NotYetValid,
+            _ when GrantWindow.HasEnded(grant.ValidUntilUnixMs, now) => GrantStatus.Expired,
+            _ when !GrantWindow.HasStarted(grant.ValidFromUnixMs, now) => GrantStatus.NotYetValid,
             _ => GrantStatus.Active,
         };
     }

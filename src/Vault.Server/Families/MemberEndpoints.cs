@@ -189,9 +189,7 @@ internal static class MemberEndpoints
             var grants = await db.Grants.Where(g => g.FamilyId == familyId && g.GranteeUserId == userId && g.WithdrawnAt == null).ToListAsync(ct);
             foreach (var grant in grants)
             {
-                grant.WithdrawnAt = now;
-                grant.WithdrawnBy = actor.UserId;
-                grant.WithdrawalReason = "member removed";
+                grant.Withdraw(now, actor.UserId, "member removed");
             }
             await db.SaveChangesAsync(ct);
             await KeyRingStaleness.UserAsync(db, familyId, userId, ct);

@@ -114,7 +114,7 @@ public static partial class Problems
     }
 }
 
-/// <summary>A refusal that REST turns into ProblemDetails and the hub into a HubException, with the same type URI.</summary>
+/// <summary>A refusal that REST turns into ProblemDetails and the hub into a SendResult refusal, with the same type URI.</summary>
 public sealed record Problem(int Status, string Type, string Title)
 {
     public static readonly Problem NotFound = new(404, ProblemTypes.NotFound, "Not found.");

@@ -29,11 +29,11 @@ public sealed partial class FanOut(IHubContext<VaultHub, IVaultHubClient> hub, C
     private readonly ILogger<FanOut> logger = logger;
 
     /// <summary>Subscribed before the server takes connections, so no batch for a device connected here goes unseen.</summary>
-    public Task StartAsync(CancellationToken cancellationToken) => bus.SubscribeOrderedAsync(Topic, async payload =>
+    public Task StartAsync(CancellationToken cancellationToken) => bus.SubscribeOrderedAsync(Topic, payload =>
     {
         try
         {
-            Enqueue(JsonSerializer.Deserialize<List<Published>>(payload, JsonSerializerOptions.Web)!.Select(p => (p.Message, p.Devices)).ToList());
+            Enqueue(JsonSerializer.Deserialize<List<Published>>(payload, JsonSerializerOptions.Web)!.ConvertAll(p => (p.Message, p.Devices)));
         }
 #pragma warning disable CA1031 // a batch that cannot be read is caught up from history; the next one must still be handled
         catch (Exception e)
@@ -41,7 +41,7 @@ public sealed partial class FanOut(IHubContext<VaultHub, IVaultHubClient> hub, C
         {
             LogDeliveryFailed(logger, e);
         }
-        await Task.CompletedTask;
+        return Task.CompletedTask;
     });
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -8,8 +8,8 @@ namespace Vault.Server.Messaging;
 
 /// <summary>
 /// Real-time delivery. Authenticated with the same device-bound tokens as REST; each connection joins its device's
-/// group, and delivery picks devices per message after re-checking consent at the commit (see SendPipeline). A refused send throws a
-/// HubException whose message is "{problem type URI} {status} {title}"; the connection stays open.
+/// group, and delivery picks devices per message after re-checking consent at the commit (see SendPipeline). A refused
+/// send answers a <see cref="SendResult"/> with the refusal as REST would give it; the connection stays open.
 /// </summary>
 [Authorize]
 public sealed class VaultHub(SendPipeline sends, Connections connections, FanOut fanOut) : Hub<IVaultHubClient>
@@ -38,10 +38,12 @@ public sealed class VaultHub(SendPipeline sends, Connections connections, FanOut
         return Task.CompletedTask;
     }
 
-    public async Task<MessageDelivery> Send(Guid familyId, Guid channelId, SendMessageRequest request)
+    public async Task<SendResult> Send(Guid familyId, Guid channelId, SendMessageRequest request)
     {
         var actor = Actor.From(Context.User!, Context.ConnectionId);
         var outcome = await sends.SendAsync(actor, familyId, channelId, request, Context.ConnectionAborted);
-        return outcome.Message ?? throw new HubException($"{outcome.Refusal!.Type} {outcome.Refusal.Status} {outcome.Refusal.Title}");
+        return outcome.Refusal is { } refused
+            ? new SendResult(null, new HubProblem(refused.Type, refused.Status, refused.Title))
+            : new SendResult(outcome.Message, null);
     }
 }
