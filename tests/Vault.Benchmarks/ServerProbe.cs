@@ -31,7 +31,7 @@ public sealed partial class ServerProbe
     private readonly ConditionalWeakTable<DbTransaction, object> wrote = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> keys = new();
     private long transactionsCommitted, writeTransactionsCommitted, autocommitWrites, beginWaitsOver100Ms, auditEntries, auditBatchCount;
-    private long writerBatches, writerItems, writerCommands, writerEntries;
+    private long writerBatches, writerItems, writerCommands, writerEntries, writerReads;
     private double writerBusyMs, writerPublishMs; // under gate
     private double beginWaitMs, openMs, commitMs;
     private MeterListener? writerListener;
@@ -69,6 +69,7 @@ public sealed partial class ServerProbe
                 case "vault.writer.items": Interlocked.Add(ref writerItems, value); break;
                 case "vault.writer.commands": Interlocked.Add(ref writerCommands, value); break;
                 case "vault.writer.entries": Interlocked.Add(ref writerEntries, value); break;
+                case "vault.writer.reads": Interlocked.Add(ref writerReads, value); break;
             }
         });
         writerListener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
@@ -90,7 +91,7 @@ public sealed partial class ServerProbe
         IReadOnlyDictionary<string, long> Commands, long TransactionsCommitted, long WriteTransactionsCommitted, long AutocommitWrites,
         double BeginWaitMs, long BeginWaitsOver100Ms, long AuditBatches, long AuditEntries,
         long WriterBatches = 0, long WriterItems = 0, long WriterCommands = 0, long WriterEntries = 0, double OpenMs = 0, double CommitMs = 0,
-        double WriterBusyMs = 0, double WriterPublishMs = 0);
+        double WriterBusyMs = 0, double WriterPublishMs = 0, long WriterReads = 0);
 
     public Totals Snapshot()
     {
@@ -99,7 +100,7 @@ public sealed partial class ServerProbe
             return new(new Dictionary<string, long>(commandCounts), transactionsCommitted, writeTransactionsCommitted, autocommitWrites,
                 beginWaitMs, beginWaitsOver100Ms, auditBatchCount, auditEntries, Interlocked.Read(ref writerBatches),
                 Interlocked.Read(ref writerItems), Interlocked.Read(ref writerCommands), Interlocked.Read(ref writerEntries), openMs, commitMs,
-                writerBusyMs, writerPublishMs);
+                writerBusyMs, writerPublishMs, Interlocked.Read(ref writerReads));
         }
     }
 

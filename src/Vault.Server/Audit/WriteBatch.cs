@@ -76,6 +76,8 @@ public sealed class WriteBatch
         {
             var command = Command(SelectStamp);
             Bind(command, typeof(Families.Family), [(nameof(Families.Family.Id), familyId)]);
+            WriterMetrics.Commands.Add(1);
+            WriterMetrics.Reads.Add(1);
             await using var reader = await command.ExecuteReaderAsync(ct);
             stamps[familyId] = await reader.ReadAsync(ct) ? reader.GetGuid(0) : null;
         }

@@ -18,6 +18,9 @@ internal static class WriterMetrics
 
     public static readonly Counter<long> Commands = Meter.CreateCounter<long>("vault.writer.commands", description: "SQL commands run by the writer");
 
+    /// <summary>Of those, the reads (the batch's access stamps).</summary>
+    public static readonly Counter<long> Reads = Meter.CreateCounter<long>("vault.writer.reads", description: "SELECTs run by the writer");
+
     public static readonly Counter<long> Entries = Meter.CreateCounter<long>("vault.writer.entries", description: "audit entries appended");
 
     /// <summary>Time spent on batches, from taking them off the queue to answering their callers: busy ÷ elapsed is the writer's utilisation.</summary>

@@ -44,7 +44,7 @@ public static class CompareReport
         }
         else
         {
-            lines.Add("| conn. | round | load | SQL commands | of which writer's | reads (EF SELECTs) | writes | write transactions | of which autocommit | writer batches | write transactions per writer batch | items/batch | audit entries/batch | BEGIN waits ≥ 100 ms | waiting in BEGIN (mean) | transactions open (mean) | COMMIT mean ms | writer busy (of which publishing) | most frequent statements per message |");
+            lines.Add("| conn. | round | load | SQL commands | of which writer's | reads (SELECTs: EF's and the writer's) | writes | write transactions | of which autocommit | writer batches | write transactions per writer batch | items/batch | audit entries/batch | BEGIN waits ≥ 100 ms | waiting in BEGIN (mean) | transactions open (mean) | COMMIT mean ms | writer busy (of which publishing) | most frequent statements per message |");
             lines.Add("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
             lines.AddRange(vault.Select(r => r.Sql is { } s
                 ? Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {s.Commands:0.0} | {s.WriterCommands:0.0} | {s.Reads:0.0} | {s.Writes:0.0} | {s.WriteTransactions:0.00} | {s.AutocommitWrites:0.00} | {s.WriterBatches} | {Num(s.TransactionsPerBatch, "0.000")} | {s.ItemsPerBatch:0.0} | {s.AuditEntriesPerBatch:0.0} | {s.BeginWaitsOver100Ms} | {s.ThreadsInBegin:0.00} | {s.TransactionsOpen:0.00} | {Num(s.CommitMsMean, "0.00")} | {s.WriterBusy * 100:0} % ({s.WriterPublishing * 100:0} %) | {s.TopStatements} |")

@@ -151,10 +151,15 @@ public static class Phase
         }
         var commands = after.Commands.ToDictionary(c => c.Key, c => c.Value - before.Commands.GetValueOrDefault(c.Key));
         var writerCommands = after.WriterCommands - before.WriterCommands;
+        var writerReads = after.WriterReads - before.WriterReads;
         var writerBatches = after.WriterBatches - before.WriterBatches;
-        if (writerCommands > 0)
+        if (writerCommands - writerReads > 0)
         {
-            commands["writer INSERT/UPDATE"] = writerCommands; // the writer's prepared statements: all writes
+            commands["writer INSERT/UPDATE"] = writerCommands - writerReads; // the writer's prepared writes
+        }
+        if (writerReads > 0)
+        {
+            commands["SELECT Families (writer's access stamps)"] = writerReads; // its own prepared reads
         }
         var count = commands.Values.Sum();
         if (count == 0 && writerBatches == 0)
@@ -164,7 +169,8 @@ public static class Phase
         long Sum(Func<string, bool> kind) => commands.Where(c => kind(c.Key)).Sum(c => c.Value);
         var reads = Sum(k => k.StartsWith("SELECT", StringComparison.Ordinal));
         var writes = Sum(k => k.StartsWith("INSERT", StringComparison.Ordinal) || k.StartsWith("UPDATE", StringComparison.Ordinal)
-            || k.StartsWith("DELETE", StringComparison.Ordinal) || k.StartsWith("REPLACE", StringComparison.Ordinal)) + writerCommands;
+            || k.StartsWith("DELETE", StringComparison.Ordinal) || k.StartsWith("REPLACE", StringComparison.Ordinal))
+            + writerCommands - writerReads;
         var autocommit = after.AutocommitWrites - before.AutocommitWrites;
         // The writer's transactions write through its own commands only, which EF never sees: the probe's EF write
         // transactions and the writer's batches are disjoint.

@@ -45,5 +45,5 @@ public sealed class ServerWatch(IReadOnlyList<ServerProcess> started, IReadOnlyL
         a.AutocommitWrites + b.AutocommitWrites, a.BeginWaitMs + b.BeginWaitMs, a.BeginWaitsOver100Ms + b.BeginWaitsOver100Ms,
         a.AuditBatches + b.AuditBatches, a.AuditEntries + b.AuditEntries, a.WriterBatches + b.WriterBatches, a.WriterItems + b.WriterItems,
         a.WriterCommands + b.WriterCommands, a.WriterEntries + b.WriterEntries, a.OpenMs + b.OpenMs, a.CommitMs + b.CommitMs,
-        a.WriterBusyMs + b.WriterBusyMs, a.WriterPublishMs + b.WriterPublishMs);
+        a.WriterBusyMs + b.WriterBusyMs, a.WriterPublishMs + b.WriterPublishMs, a.WriterReads + b.WriterReads);
 }
