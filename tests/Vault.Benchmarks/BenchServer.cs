@@ -25,7 +25,10 @@ public sealed partial class BenchServer : WebApplicationFactory<Program>
 {
     private readonly StringWriter bootstrap = new();
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "vault-bench", Guid.NewGuid().ToString("N"));
+    /// <summary>Several nodes of one installation share it (its keys); the node that does not own it leaves it on disposal.</summary>
+    public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "vault-bench", Guid.NewGuid().ToString("N"));
+
+    public bool KeepData { get; init; }
     public ServerProbe Probe { get; init; } = new();
 
     /// <summary>Off: the server runs without the EF Core interceptors (nothing is counted).</summary>
@@ -73,13 +76,14 @@ public sealed partial class BenchServer : WebApplicationFactory<Program>
         UseKestrel(0);
     }
 
-    public string AdminInvitation
+    /// <summary>Starts the server; the first admin's invitation if it printed one (a second node finds the first's accounts).</summary>
+    public string? AdminInvitation
     {
         get
         {
             StartServer();
-            return bootstrap.ToString().Split('\n').Single(l => l.StartsWith(BootstrapOutput.Prefix, StringComparison.Ordinal))
-                [BootstrapOutput.Prefix.Length..].Trim();
+            return bootstrap.ToString().Split('\n').SingleOrDefault(l => l.StartsWith(BootstrapOutput.Prefix, StringComparison.Ordinal))
+                ?[BootstrapOutput.Prefix.Length..].Trim();
         }
     }
 
@@ -114,6 +118,7 @@ public sealed partial class BenchServer : WebApplicationFactory<Program>
             if (AttachProbe)
             {
                 services.ConfigureDbContext<VaultDbContext>(db => db.AddInterceptors(Probe.Interceptors));
+                Probe.ListenToWriter();
             }
             if (BusyTimeoutExperiment)
             {
@@ -126,6 +131,10 @@ public sealed partial class BenchServer : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (KeepData)
+        {
+            return;
+        }
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

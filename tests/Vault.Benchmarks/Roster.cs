@@ -20,7 +20,7 @@ public sealed record BenchFamily(int Number, Guid Id, Guid ChannelId, VaultClien
 /// </summary>
 public sealed class Roster(Func<int, VaultClient> newClient, Func<string> adminInvitation)
 {
-    public Roster(BenchServer server) : this(_ => server.NewClient(), () => server.AdminInvitation)
+    public Roster(BenchServer server) : this(_ => server.NewClient(), () => server.AdminInvitation ?? throw new InvalidOperationException("the server printed no admin invitation"))
     {
     }
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
@@ -13,8 +14,10 @@ namespace Vault.Benchmarks;
 /// the single write lock — and to COMMIT), and every SaveChanges that carries audit entries (the audit writer's
 /// batches: size and duration). Samples are kept in lists; a phase reads what came after its <see cref="Mark"/>.
 /// Running totals (<see cref="Totals"/>) are kept as well: a long run in another process (the `serve vault` child of
-/// `compare`) reads those only and keeps no samples. The probe sees what goes through EF Core only: SQL the server
-/// issues on its own connections (raw ADO.NET, a batch writer with prepared statements) is not counted.
+/// `compare`) reads those only and keeps no samples. The interceptors see what goes through EF Core only; the
+/// server's writer runs its prepared commands on EF's connection but outside EF's pipeline, so those are counted from
+/// the writer's own counters (meter "Vault.Writer": committed batches, items, commands, audit entries) through a
+/// <see cref="MeterListener"/> in the same process (<see cref="ListenToWriter"/>).
 /// </summary>
 public sealed partial class ServerProbe
 {
@@ -28,7 +31,10 @@ public sealed partial class ServerProbe
     private readonly ConditionalWeakTable<DbTransaction, object> wrote = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> keys = new();
     private long transactionsCommitted, writeTransactionsCommitted, autocommitWrites, beginWaitsOver100Ms, auditEntries, auditBatchCount;
-    private double beginWaitMs;
+    private long writerBatches, writerItems, writerCommands, writerEntries, writerReads;
+    private double writerBusyMs, writerPublishMs; // under gate
+    private double beginWaitMs, openMs, commitMs;
+    private MeterListener? writerListener;
 
     public ServerProbe(bool keepSamples = true)
     {
@@ -38,17 +44,63 @@ public sealed partial class ServerProbe
 
     public IInterceptor[] Interceptors { get; }
 
+    /// <summary>Counts the writer's batches, items, commands and audit entries from now on (once per process).</summary>
+    public void ListenToWriter()
+    {
+        if (writerListener is not null)
+        {
+            return;
+        }
+        writerListener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "Vault.Writer")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        writerListener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            switch (instrument.Name)
+            {
+                case "vault.writer.batches": Interlocked.Add(ref writerBatches, value); break;
+                case "vault.writer.items": Interlocked.Add(ref writerItems, value); break;
+                case "vault.writer.commands": Interlocked.Add(ref writerCommands, value); break;
+                case "vault.writer.entries": Interlocked.Add(ref writerEntries, value); break;
+                case "vault.writer.reads": Interlocked.Add(ref writerReads, value); break;
+            }
+        });
+        writerListener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
+        {
+            lock (gate)
+            {
+                switch (instrument.Name)
+                {
+                    case "vault.writer.busy": writerBusyMs += value; break;
+                    case "vault.writer.publish": writerPublishMs += value; break;
+                }
+            }
+        });
+        writerListener.Start();
+    }
+
     /// <summary>Everything counted since the start; a caller subtracts two of these for a window.</summary>
     public sealed record Totals(
         IReadOnlyDictionary<string, long> Commands, long TransactionsCommitted, long WriteTransactionsCommitted, long AutocommitWrites,
-        double BeginWaitMs, long BeginWaitsOver100Ms, long AuditBatches, long AuditEntries);
+        double BeginWaitMs, long BeginWaitsOver100Ms, long AuditBatches, long AuditEntries,
+        long WriterBatches = 0, long WriterItems = 0, long WriterCommands = 0, long WriterEntries = 0, double OpenMs = 0, double CommitMs = 0,
+        double WriterBusyMs = 0, double WriterPublishMs = 0, long WriterReads = 0);
 
     public Totals Snapshot()
     {
         lock (gate)
         {
             return new(new Dictionary<string, long>(commandCounts), transactionsCommitted, writeTransactionsCommitted, autocommitWrites,
-                beginWaitMs, beginWaitsOver100Ms, auditBatchCount, auditEntries);
+                beginWaitMs, beginWaitsOver100Ms, auditBatchCount, auditEntries, Interlocked.Read(ref writerBatches),
+                Interlocked.Read(ref writerItems), Interlocked.Read(ref writerCommands), Interlocked.Read(ref writerEntries), openMs, commitMs,
+                writerBusyMs, writerPublishMs, Interlocked.Read(ref writerReads));
         }
     }
 
@@ -165,62 +217,6 @@ public sealed partial class ServerProbe
             CancellationToken cancellationToken = default)
         {
             probe.Add(command, eventData.Duration, true);
-            return Task.CompletedTask;
-        }
-    }
-
-    private sealed class Transactions(ServerProbe probe) : DbTransactionInterceptor
-    {
-        private void Began(TransactionEndEventData data)
-        {
-            var ms = data.Duration.TotalMilliseconds;
-            lock (probe.gate)
-            {
-                if (probe.keepSamples)
-                {
-                    probe.begins.Add(ms);
-                }
-                probe.beginWaitMs += ms;
-                probe.beginWaitsOver100Ms += ms >= 100 ? 1 : 0;
-            }
-        }
-
-        private void Committed(DbTransaction transaction, TransactionEndEventData data)
-        {
-            lock (probe.gate)
-            {
-                if (probe.keepSamples)
-                {
-                    probe.commits.Add(data.Duration.TotalMilliseconds);
-                }
-                probe.transactionsCommitted++;
-                if (probe.wrote.Remove(transaction))
-                {
-                    probe.writeTransactionsCommitted++;
-                }
-            }
-        }
-
-        public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
-        {
-            Began(eventData);
-            return result;
-        }
-
-        public override ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData,
-            DbTransaction result, CancellationToken cancellationToken = default)
-        {
-            Began(eventData);
-            return ValueTask.FromResult(result);
-        }
-
-        public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) =>
-            Committed(transaction, eventData);
-
-        public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData,
-            CancellationToken cancellationToken = default)
-        {
-            Committed(transaction, eventData);
             return Task.CompletedTask;
         }
     }

@@ -49,7 +49,9 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
                 {
                     batch.Add(item);
                 }
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await WriteBatchAsync(batch, stoppingToken);
+                WriterMetrics.BusyMs.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -101,6 +103,8 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
                 await batch.RunBeforeCommitAsync(ct);
                 await transaction.CommitAsync(ct);
                 tree.Commit();
+                WriterMetrics.Batches.Add(1);
+                WriterMetrics.Items.Add(items.Count);
             }
 #pragma warning disable CA1031 // any failure must fail this batch's callers, never stop the writer
             catch (Exception e)
@@ -118,9 +122,11 @@ public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache ca
             {
                 batch?.DisposeCommands();
             }
+            var publishing = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 await batch.RunPublishAsync();
+                WriterMetrics.PublishMs.Add(System.Diagnostics.Stopwatch.GetElapsedTime(publishing).TotalMilliseconds);
             }
 #pragma warning disable CA1031 // stored and audited: live delivery that fails is caught up from history
             catch (Exception e)

@@ -76,6 +76,8 @@ public sealed class WriteBatch
         {
             var command = Command(SelectStamp);
             Bind(command, typeof(Families.Family), [(nameof(Families.Family.Id), familyId)]);
+            WriterMetrics.Commands.Add(1);
+            WriterMetrics.Reads.Add(1);
             await using var reader = await command.ExecuteReaderAsync(ct);
             stamps[familyId] = await reader.ReadAsync(ct) ? reader.GetGuid(0) : null;
         }
@@ -131,6 +133,7 @@ public sealed class WriteBatch
             (nameof(AuditEntry.ActorDeviceId), fields.ActorDeviceId), (nameof(AuditEntry.ActorRole), fields.ActorRole),
             (nameof(AuditEntry.FamilyId), fields.FamilyId), (nameof(AuditEntry.Resource), fields.Resource),
             (nameof(AuditEntry.Purpose), fields.Purpose), (nameof(AuditEntry.RequestId), fields.RequestId));
+        WriterMetrics.Entries.Add(1);
         return index;
     }
 
@@ -150,6 +153,7 @@ public sealed class WriteBatch
     {
         var command = Command(sql);
         Bind(command, entity, values);
+        WriterMetrics.Commands.Add(1);
         return await command.ExecuteNonQueryAsync(ct);
     }
 

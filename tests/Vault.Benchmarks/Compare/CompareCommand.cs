@@ -37,6 +37,14 @@ public static class CompareCommand
             return 2;
         }
         using var bound = new CancellationTokenSource(options.MaxTime);
+        // SIGTERM or Ctrl-C end the run like --max-seconds: the servers, PostgreSQL and Redis it started are stopped.
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            bound.Cancel();
+        }
         var ct = bound.Token;
         var output = Console.Out;
         var header = Header(args, options);
@@ -46,13 +54,14 @@ public static class CompareCommand
         }
 
         var started = new List<ServerProcess>();
+        var services = new List<IAsyncDisposable>(); // a private PostgreSQL and Redis: stopped after the servers
         var dataDirectory = Path.Combine(Path.GetTempPath(), "vault-bench", "binary-" + Guid.NewGuid().ToString("N"));
         var results = new List<PhaseResult>();
         try
         {
             var bareProcess = ServerProcess.StartSelf("bare", ["serve", "bare"]);
             started.Add(bareProcess);
-            var (vaultWatch, nodes, admin) = await StartVaultAsync(options, started, dataDirectory, ct);
+            var (vaultWatch, nodes, admin) = await StartVaultAsync(options, started, services, dataDirectory, ct);
             output.WriteLine(Invariant($"servers: bare hub pid {bareProcess.Pid} at {await bareProcess.Url.WaitAsync(ct)}; Vault at {string.Join(", ", nodes)}"));
 
             await using var vault = new VaultTarget(vaultWatch, nodes, admin, CompareOptions.GroupSize);
@@ -95,16 +104,25 @@ public static class CompareCommand
                 }
             }
         }
+        catch (InvalidOperationException e) when (results.Count == 0)
+        {
+            await Console.Error.WriteLineAsync("could not start the run: " + e.Message);
+            return 2;
+        }
         catch (OperationCanceledException) when (bound.IsCancellationRequested)
         {
-            output.WriteLine(Invariant($"STOPPED: the run exceeded --max-seconds {options.MaxTime.TotalSeconds:0}; results so far follow"));
+            output.WriteLine(Invariant($"STOPPED (--max-seconds {options.MaxTime.TotalSeconds:0} exceeded, or a signal); results so far follow"));
             return Finish(output, header, results, options, stopped: true);
         }
         finally
         {
-            foreach (var server in started)
+            foreach (var server in Enumerable.Reverse(started)) // the node that owns the shared data directory last
             {
                 await server.DisposeAsync();
+            }
+            foreach (var service in services)
+            {
+                await service.DisposeAsync();
             }
             TryDelete(dataDirectory);
         }
@@ -140,61 +158,86 @@ public static class CompareCommand
     }
 
     private static async Task<(ServerWatch Watch, IReadOnlyList<Uri> Nodes, string Admin)> StartVaultAsync(CompareOptions options,
-        List<ServerProcess> started, string dataDirectory, CancellationToken ct)
+        List<ServerProcess> started, List<IAsyncDisposable> services, string dataDirectory, CancellationToken ct)
     {
         if (options.VaultUrls.Count > 0)
         {
             return (new ServerWatch([], options.VaultPids), options.VaultUrls, options.AdminInvitation!);
         }
-        var settings = ServerSettingsFor(options);
-        ServerProcess vault;
-        if (options.VaultHost == "binary")
-        {
-            var url = new Uri(Invariant($"http://127.0.0.1:{FreePort()}/"));
-            var all = new Dictionary<string, string>(BenchServer.LoadSettings) { ["Vault:DataDirectory"] = dataDirectory };
-            foreach (var (key, value) in settings)
-            {
-                all[key] = value; // --server-setting wins, as in the factory host
-            }
-            vault = ServerProcess.StartBinary("vault", url, all);
-        }
-        else
-        {
-            var childArgs = new List<string> { "serve", "vault" };
-            if (!options.Probe)
-            {
-                childArgs.Add("--no-probe");
-            }
-            foreach (var (key, value) in settings)
-            {
-                childArgs.AddRange(["--setting", key + "=" + value]);
-            }
-            vault = ServerProcess.StartSelf("vault", childArgs);
-        }
-        started.Add(vault);
-        using var startup = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        startup.CancelAfter(TimeSpan.FromSeconds(120));
-        var node = await vault.Url.WaitAsync(startup.Token);
-        var admin = await vault.AdminInvitation.WaitAsync(startup.Token);
-        return (new ServerWatch([vault], []), [node], admin);
-    }
-
-    /// <summary>
-    /// Server configuration for the database and --server-setting. SQLite needs nothing: the server's default is a
-    /// file in its data directory. When the server gains PostgreSQL, map `--database postgres` to its setting here.
-    /// </summary>
-    private static Dictionary<string, string> ServerSettingsFor(CompareOptions options)
-    {
         var settings = new Dictionary<string, string>();
-        if (options.ConnectionString is { } connectionString)
+        if (options.Database == "postgres")
         {
-            settings["Vault:ConnectionString"] = connectionString;
+            var connectionString = options.ConnectionString;
+            if (connectionString is null)
+            {
+                var postgres = await PrivatePostgres.StartAsync(ct);
+                services.Add(postgres);
+                connectionString = postgres.ConnectionString;
+            }
+            settings["Vault:Database:Provider"] = "postgres";
+            settings["Vault:Database:ConnectionString"] = connectionString;
+        }
+        else if (options.ConnectionString is { } sqlite)
+        {
+            settings["Vault:Database:ConnectionString"] = sqlite;
+        }
+        if (options.Nodes > 1)
+        {
+            var redis = await PrivateRedis.StartAsync(ct);
+            services.Add(redis);
+            settings["Vault:Cluster:Redis"] = redis.Configuration;
         }
         foreach (var (key, value) in options.ServerSettings)
         {
-            settings[key] = value;
+            settings[key] = value; // --server-setting wins
         }
-        return settings;
+        // The nodes of one installation share the data directory (the server's keys: a token from one node is valid on
+        // the others). The first node creates the database and prints the admin invitation; the others start after it.
+        var nodes = new List<Uri>();
+        var vaults = new List<ServerProcess>();
+        string? admin = null;
+        for (var n = 0; n < options.Nodes; n++)
+        {
+            var name = options.Nodes == 1 ? "vault" : Invariant($"vault{n}");
+            ServerProcess vault;
+            if (options.VaultHost == "binary")
+            {
+                var url = new Uri(Invariant($"http://127.0.0.1:{FreePort()}/"));
+                var all = new Dictionary<string, string>(BenchServer.LoadSettings) { ["Vault:DataDirectory"] = dataDirectory };
+                foreach (var (key, value) in settings)
+                {
+                    all[key] = value;
+                }
+                vault = ServerProcess.StartBinary(name, url, all);
+            }
+            else
+            {
+                var childArgs = new List<string> { "serve", "vault", "--data", dataDirectory };
+                if (n > 0)
+                {
+                    childArgs.Add("--keep-data");
+                }
+                if (!options.Probe)
+                {
+                    childArgs.Add("--no-probe");
+                }
+                foreach (var (key, value) in settings)
+                {
+                    childArgs.AddRange(["--setting", key + "=" + value]);
+                }
+                vault = ServerProcess.StartSelf(name, childArgs);
+            }
+            started.Add(vault);
+            vaults.Add(vault);
+            using var startup = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            startup.CancelAfter(TimeSpan.FromSeconds(120));
+            nodes.Add(await vault.Url.WaitAsync(startup.Token));
+            if (n == 0)
+            {
+                admin = await vault.AdminInvitation.WaitAsync(startup.Token);
+            }
+        }
+        return (new ServerWatch(vaults, []), nodes, admin!);
     }
 
     private static List<string> Header(string[] args, CompareOptions options) =>
@@ -203,8 +246,8 @@ public static class CompareCommand
         Invariant($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}, load average at start {MachineSampler.LoadAverage()}"),
         "commit: " + Commit(),
         "command: dotnet run -c Release --project tests/Vault.Benchmarks -- compare " + string.Join(' ', args),
-        Invariant($"database: {(options.VaultUrls.Count > 0 ? "whatever the given server(s) use" : options.ConnectionString is null ? options.Database + " (WAL) in a temporary directory" : options.Database + " via --connection-string")}; Vault host: {(options.VaultUrls.Count > 0 ? "given URL(s)" : options.VaultHost)}; nodes: {Math.Max(1, options.VaultUrls.Count)}"),
-        "driver: this process (SDK clients with all their cryptography, or bare SignalR clients); each server in its own process; all share the machine's cores",
+        Invariant($"database: {(options.VaultUrls.Count > 0 ? "whatever the given server(s) use" : options.ConnectionString is not null ? options.Database + " via --connection-string" : options.Database == "postgres" ? "PostgreSQL 15, private instance started by .ci/postgres.sh (fsync and synchronous_commit off)" : "sqlite (WAL, the writer at synchronous=FULL) in a temporary directory")}; Vault host: {(options.VaultUrls.Count > 0 ? "given URL(s)" : options.VaultHost)}; nodes: {(options.VaultUrls.Count > 0 ? options.VaultUrls.Count : options.Nodes)}{(options.Nodes > 1 ? " (one PostgreSQL, a private redis-server; member n of each family on node n % nodes; the bare hub one process)" : "")}"),
+        "driver: this process (SDK clients with all their cryptography, or bare SignalR clients); each server in its own process (server GC, DATAS off); all share the machine's cores",
     ];
 
     private static string Commit()

@@ -16,13 +16,17 @@ public sealed record CompareOptions
           --duration S             closed-loop phase, seconds (default 10)
           --paced S                paced phase, seconds (default 20; 0 skips it)
           --rate R                 paced total msg/s (default: half of Vault's closed-loop rate in round 1, per count)
-          --database D             sqlite (default) | postgres
-          --connection-string CS   the server's database (default: SQLite in a temporary directory)
+          --database D             sqlite (default: a file in a temporary directory) | postgres (a private PostgreSQL
+                                   started for the run with .ci/postgres.sh and stopped after it, unless
+                                   --connection-string names one)
+          --connection-string CS   the server's database instead (SQLite or Npgsql connection string, per --database)
           --vault-host H           factory (default: WebApplicationFactory on Kestrel in a child process, with the EF
                                    probe and allocation figures) | binary (the server's own build output; neither)
           --no-probe               factory host without the EF probe
           --server-setting K=V     extra server configuration, repeatable (e.g. Vault:Messaging:HistoryPageSize=100)
-          --nodes N                Vault server processes (default 1)
+          --nodes N                Vault server processes (default 1); N > 1 means PostgreSQL and a private redis-server
+                                   (Vault:Cluster:Redis) started for the run; member n of every family uses node n % N;
+                                   CPU, allocation and SQL are summed over the nodes; the bare hub stays one process
           --vault-url U[,U...]     drive Vault server(s) already running instead of starting one; member n of every
                                    family uses URL n % count; needs --admin-invitation (printed at the server's first start)
           --admin-invitation CODE  with --vault-url
@@ -31,7 +35,7 @@ public sealed record CompareOptions
           --markdown FILE          also write the result tables as Markdown (for docs/benchmarks.md)
           --max-seconds S          hard bound on the whole run (default 1800)
         exit code: 0 all phases clean; 1 anything lost, duplicated, out of order, unauthorized, unauthentic, a send
-        error or a server error; 2 bad options or a mode that is not available yet
+        error or a server error; 2 bad options
         """;
 
     public IReadOnlyList<int> Connections { get; init; } = [50, 500];
@@ -69,7 +73,8 @@ public sealed record CompareOptions
             Closed = TimeSpan.FromSeconds(Int("--duration", quick ? 5 : 10)),
             Paced = TimeSpan.FromSeconds(Int("--paced", quick ? 5 : 20)),
             Rate = Text("--rate") is { } r ? double.Parse(r, CultureInfo.InvariantCulture) : null,
-            Database = (Text("--database") ?? "sqlite").ToLowerInvariant(),
+            // Several nodes share one database and a Redis: only PostgreSQL serves several nodes.
+            Database = (Text("--database") ?? (Int("--nodes", 1) > 1 ? "postgres" : "sqlite")).ToLowerInvariant(),
             ConnectionString = Text("--connection-string"),
             VaultHost = (Text("--vault-host") ?? "factory").ToLowerInvariant(),
             Probe = !args.Contains("--no-probe"),
@@ -85,7 +90,7 @@ public sealed record CompareOptions
         return options;
     }
 
-    /// <summary>Why these options cannot run (today), or null.</summary>
+    /// <summary>Why these options cannot run, or null.</summary>
     public string? Problem()
     {
         if (Connections.Count == 0 || Connections.Any(c => c < GroupSize || c % GroupSize != 0))
@@ -96,12 +101,6 @@ public sealed record CompareOptions
         {
             return "--database: sqlite or postgres";
         }
-        if (Database == "postgres" && VaultUrls.Count == 0)
-        {
-            return "--database postgres: not available yet — the server has no PostgreSQL provider (issue 10). Once it has, map "
-                + "this option to its setting in CompareCommand.ServerSettingsFor; until then a server started by hand on "
-                + "PostgreSQL can be driven with --vault-url.";
-        }
         if (VaultHost is not ("factory" or "binary"))
         {
             return "--vault-host: factory or binary";
@@ -110,11 +109,13 @@ public sealed record CompareOptions
         {
             return "--vault-url needs --admin-invitation (the code the server prints at its first start)";
         }
-        if (Nodes > 1 && VaultUrls.Count == 0)
+        if (Nodes < 1 || (Nodes > 1 && VaultUrls.Count > 0))
         {
-            return $"--nodes {Nodes}: not available yet — several nodes need a shared database and a SignalR backplane (PostgreSQL, "
-                + "Redis: issue 10), and the bare hub a backplane too; without them deliveries across nodes are lost. Nodes "
-                + "started by hand can be driven with --vault-url A,B (the bare hub then runs as one node).";
+            return "--nodes: at least 1, and not with --vault-url (the given URLs are the nodes)";
+        }
+        if (Nodes > 1 && Database != "postgres")
+        {
+            return $"--nodes {Nodes}: several nodes need PostgreSQL (the server refuses Vault:Cluster:Redis on SQLite): use --database postgres";
         }
         return Rounds < 1 ? "--rounds: at least 1" : null;
     }

@@ -15,7 +15,7 @@ public static class CompareReport
         yield return Invariant($"lost {t.Lost}, duplicated {t.Duplicates}, out of order {t.OutOfOrder}, unauthorized {t.Unauthorized}, unauthentic {t.Unauthentic}, markers missing {t.MarkersMissing}, stray {r.Strays}, send errors {r.SendErrors}, server errors {r.ServerErrors} (warnings {r.ServerWarnings})");
         yield return Invariant($"server: CPU {Num(r.ServerCpuMsPerMessage, "0.000")} ms per message ({Num(r.ServerCpuPercent, "0")} % of one core), allocated {(r.AllocatedKbPerMessage is null ? "n/a (the server's own binary)" : Num(r.AllocatedKbPerMessage, "0.0") + " KB per message")}; driver CPU {r.DriverCpuPercent:0} % of one core; load average {r.LoadAverage}");
         yield return r.Sql is { } s
-            ? Invariant($"SQL per message ({r.SqlNote}): {s.Commands:0.0} commands, {s.Reads:0.0} reads, {s.Writes:0.0} writes, {s.WriteTransactions:0.00} write transactions (of which autocommit statements {s.AutocommitWrites:0.00}); BEGIN waits ≥ 100 ms: {s.BeginWaitsOver100Ms}, requests waiting in BEGIN on average {s.ThreadsInBegin:0.0}; audit entries per batch {s.AuditEntriesPerBatch:0.0}; most frequent: {s.TopStatements}")
+            ? Invariant($"SQL per message ({r.SqlNote}): {s.Commands:0.0} commands (of which the writer's {s.WriterCommands:0.0}), {s.Reads:0.0} reads, {s.Writes:0.0} writes, {s.WriteTransactions:0.00} write transactions (of which autocommit statements {s.AutocommitWrites:0.00}); writer: {s.WriterBatches} batches, {s.ItemsPerBatch:0.0} items and {s.AuditEntriesPerBatch:0.0} audit entries per batch; BEGIN waits ≥ 100 ms: {s.BeginWaitsOver100Ms}, requests waiting in BEGIN on average {s.ThreadsInBegin:0.00}, transactions open on average {s.TransactionsOpen:0.00}, COMMIT mean {Num(s.CommitMsMean, "0.00")} ms, writer busy {s.WriterBusy * 100:0} % of the time (publishing {s.WriterPublishing * 100:0} %); most frequent: {s.TopStatements}")
             : "SQL per message: " + r.SqlNote;
         if (r.Notes.Length > 0)
         {
@@ -37,18 +37,18 @@ public static class CompareReport
             $"| {r.Spec.Connections} | {r.Spec.Round} | {r.Arm} | {LoadName(r.Spec)} | {r.MessagesPerSecond:0} | {r.DeliveriesPerSecond:0} | {Ms(r.Totals.Latency.Percentile(50))} | {Ms(r.Totals.Latency.Percentile(99))} | {Ms(r.Totals.Acks.Percentile(50))} | {Num(r.ServerCpuMsPerMessage, "0.000")} | {Num(r.ServerCpuPercent, "0")} | {Num(r.AllocatedKbPerMessage, "0.0")} | {r.DriverCpuPercent:0} | {Faults(r)} | {r.LoadAverage} |")));
 
         var vault = measured.Where(r => r.Arm == "Vault").ToList();
-        lines.AddRange(["", "### Vault's database work per message (EF Core probe in the server process)", ""]);
+        lines.AddRange(["", "### Vault's database work per message (EF Core probe and the writer's counters in the server process)", ""]);
         if (vault.All(r => r.Sql is null))
         {
             lines.Add(vault.Count == 0 ? "no Vault phase ran" : "n/a: " + vault[0].SqlNote);
         }
         else
         {
-            lines.Add("| conn. | round | load | SQL commands | reads | writes | write transactions | of which autocommit | BEGIN waits ≥ 100 ms | waiting in BEGIN (mean) | audit entries/batch | most frequent statements per message |");
-            lines.Add("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+            lines.Add("| conn. | round | load | SQL commands | of which writer's | reads (SELECTs: EF's and the writer's) | writes | write transactions | of which autocommit | writer batches | write transactions per writer batch | items/batch | audit entries/batch | BEGIN waits ≥ 100 ms | waiting in BEGIN (mean) | transactions open (mean) | COMMIT mean ms | writer busy (of which publishing) | most frequent statements per message |");
+            lines.Add("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
             lines.AddRange(vault.Select(r => r.Sql is { } s
-                ? Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {s.Commands:0.0} | {s.Reads:0.0} | {s.Writes:0.0} | {s.WriteTransactions:0.00} | {s.AutocommitWrites:0.00} | {s.BeginWaitsOver100Ms} | {s.ThreadsInBegin:0.0} | {s.AuditEntriesPerBatch:0.0} | {s.TopStatements} |")
-                : Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {r.SqlNote} | | | | | | | | |")));
+                ? Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {s.Commands:0.0} | {s.WriterCommands:0.0} | {s.Reads:0.0} | {s.Writes:0.0} | {s.WriteTransactions:0.00} | {s.AutocommitWrites:0.00} | {s.WriterBatches} | {Num(s.TransactionsPerBatch, "0.000")} | {s.ItemsPerBatch:0.0} | {s.AuditEntriesPerBatch:0.0} | {s.BeginWaitsOver100Ms} | {s.ThreadsInBegin:0.00} | {s.TransactionsOpen:0.00} | {Num(s.CommitMsMean, "0.00")} | {s.WriterBusy * 100:0} % ({s.WriterPublishing * 100:0} %) | {s.TopStatements} |")
+                : Invariant($"| {r.Spec.Connections} | {r.Spec.Round} | {LoadName(r.Spec)} | {r.SqlNote} | | | | | | | | | | | | | | | |")));
         }
 
         lines.AddRange(["", "### Ratios Vault / bare hub (same round, phases run back to back)", "",
@@ -108,7 +108,7 @@ public static class CompareReport
         {
             yield return Invariant($"| e2e p99 at a paced load of half Vault's saturation ≤ 2× the bare hub's, {size.Key} connections | {Range(size.Select(r => r.PacedP99), "0.0")}× | {Verdict(size.Select(r => r.PacedP99), v => v <= 2)} |");
         }
-        yield return Invariant($"| at most one write transaction per batch (so ≤ 1 per message, far below with batches) | {Range(sql.Select(r => (double?)r.Sql!.WriteTransactions), "0.00")} per message | {Verdict(sql.Select(r => (double?)r.Sql!.WriteTransactions), v => v <= 1)} |");
+        yield return Invariant($"| at most one write transaction per batch (so ≤ 1 per message, far below with batches) | {Range(sql.Select(r => r.Sql!.TransactionsPerBatch), "0.00")} write transactions per writer batch; {Range(sql.Select(r => (double?)r.Sql!.WriteTransactions), "0.00")} per message; batches of {Range(sql.Select(r => (double?)r.Sql!.ItemsPerBatch), "0.0")} items | {Verdict(sql.Select(r => (double?)(r.Sql!.TransactionsPerBatch ?? r.Sql!.WriteTransactions)), v => v <= 1)} |");
         yield return Invariant($"| no database reads on the send path in the steady state | {Range(sql.Select(r => (double?)r.Sql!.Reads), "0.0")} SELECTs per message | {Verdict(sql.Select(r => (double?)r.Sql!.Reads), v => v == 0)} |");
         yield return Invariant($"| under 100 KB allocated per message (whole server process) | {Range(vault.Select(r => r.AllocatedKbPerMessage), "0")} KB | {Verdict(vault.Select(r => r.AllocatedKbPerMessage), v => v < 100)} |");
         var vaultFaults = all.Where(r => r.Arm == "Vault").Sum(r => r.Faults);

@@ -8,9 +8,11 @@ using Microsoft.Extensions.Logging;
 namespace Vault.Benchmarks.Compare;
 
 /// <summary>
-/// `serve vault [--no-probe] [--setting KEY=VALUE]...` and `serve bare`: one server under test in this process, for
-/// `compare`, which starts this program again with these arguments. Prints "bench:listening URL" (and for Vault
-/// "bench:admin CODE"), then answers each "stats" line on stdin with "bench:stats {json}"; stops when stdin closes.
+/// `serve vault [--no-probe] [--data DIR [--keep-data]] [--setting KEY=VALUE]...` and `serve bare`: one server under test
+/// in this process, for `compare`, which starts this program again with these arguments. Prints "bench:listening URL"
+/// (and for Vault "bench:admin CODE" if it printed a first admin's invitation), then answers each "stats" line on stdin
+/// with "bench:stats {json}"; stops when stdin closes. Nodes of one installation share --data (the server's keys); all
+/// but the first keep it when they stop.
 /// </summary>
 public static class Serve
 {
@@ -22,20 +24,30 @@ public static class Serve
         if (kind == "vault")
         {
             var settings = new Dictionary<string, string>();
+            string? data = null;
             for (var i = 2; i < args.Length - 1; i++)
             {
                 if (args[i] == "--setting" && args[i + 1].Split('=', 2) is [var key, var value])
                 {
                     settings[key] = value;
                 }
+                else if (args[i] == "--data")
+                {
+                    data = args[i + 1];
+                }
             }
-            await using var server = new BenchServer
-            {
-                Probe = new ServerProbe(keepSamples: false), AttachProbe = !args.Contains("--no-probe"), Settings = settings,
-            };
+            var probe = new ServerProbe(keepSamples: false);
+            var attach = !args.Contains("--no-probe");
+            var keep = args.Contains("--keep-data");
+            await using var server = data is null
+                ? new BenchServer { Probe = probe, AttachProbe = attach, Settings = settings }
+                : new BenchServer { Probe = probe, AttachProbe = attach, Settings = settings, DataDirectory = data, KeepData = keep };
             var invitation = server.AdminInvitation; // starts the server
             Console.WriteLine(ServerProcess.Prefix + "listening " + server.ClientOptions.BaseAddress);
-            Console.WriteLine(ServerProcess.Prefix + "admin " + invitation);
+            if (invitation is not null)
+            {
+                Console.WriteLine(ServerProcess.Prefix + "admin " + invitation);
+            }
             await AnswerAsync(() =>
             {
                 var problems = server.Problems.ToList();

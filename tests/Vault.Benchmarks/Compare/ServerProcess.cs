@@ -33,6 +33,10 @@ public sealed class ServerProcess : IAsyncDisposable
         this.name = name;
         this.answersStats = answersStats;
         this.binaryUrl = binaryUrl;
+        // Server GC without DATAS (its default since .NET 9): DATAS grows and shrinks the number of heaps at run time, and
+        // GC.GetTotalAllocatedBytes then sums only the active heaps, so it can drop (dotnet/runtime#131069): one phase
+        // measured a negative allocation. A fixed heap count keeps the figure monotonic; all servers run alike.
+        start.Environment["DOTNET_GCDynamicAdaptationMode"] = "0";
         start.RedirectStandardOutput = true;
         start.RedirectStandardInput = true;
         start.RedirectStandardError = true;
