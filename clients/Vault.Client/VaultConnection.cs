@@ -83,7 +83,8 @@ public sealed class VaultConnection : IAsyncDisposable
         }
         return result.Message ?? throw (result.Refusal is { } refusal
             ? new VaultApiException(refusal.Status, refusal.Type, refusal.Title)
-            : new VaultApiException(500, Contracts.ProblemTypes.Internal, "The server answered the send with neither message nor refusal."));
+            : new VaultApiException(500, Contracts.ProblemTypes.Internal,
+                "The server answered the send with neither message nor refusal."));
     }
 
     /// <summary>Fetches whatever this device has not shown yet, channel by channel.</summary>

@@ -87,8 +87,9 @@ public sealed class WriteBatch
 
     /// <summary>
     /// The family's access state as this transaction sees it. The writer holds the database's write lock (SQLite, or
-    /// PostgreSQL's advisory lock that every transaction takes), so nothing can change it until the commit: if the cached state's stamp still
-    /// matches the family's stamp, the cached state is current; otherwise it is read anew, here, and cached.
+    /// PostgreSQL's advisory lock that every transaction takes), so nothing can change it until the commit: if the
+    /// cached state's stamp still matches the family's stamp, the cached state is current; otherwise it is read anew,
+    /// here, and cached.
     /// </summary>
     public async Task<FamilyState> FamilyStateAsync(Guid familyId, CancellationToken ct)
     {
