@@ -13,12 +13,18 @@ pgdir=$(mktemp -d "${TMPDIR:-/tmp}/vault-pg.XXXXXX")
 trap '.ci/postgres.sh stop "$pgdir"' EXIT
 postgres=$(.ci/postgres.sh start "$pgdir") || postgres=""
 
-# Redis for the two-node tests (started per test by RedisServer), from Debian's packages when missing.
+# Redis for the two-node tests (started per test by RedisServer), from Debian's packages when missing; the package's
+# own service is kept from starting, as .ci/postgres.sh does for PostgreSQL's.
 if ! command -v redis-server >/dev/null; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      policy=/usr/sbin/policy-rc.d; printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+    fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >&2 \
       || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >&2; } \
       || echo "redis-server could not be installed: the two-node tests will fail" >&2
+    [ -z "$policy" ] || rm -f "$policy"
   else
     echo "redis-server is missing and installing it needs root and apt-get: the two-node tests will fail" >&2
   fi
