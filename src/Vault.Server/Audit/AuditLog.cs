@@ -13,7 +13,7 @@ namespace Vault.Server.Audit;
 /// so a caller that awaits its item knows its entries are durable (fail closed: no audit, no access), and under load
 /// many requests share one transaction. The Merkle tree's right edge lives here in memory and is persisted as tiles.
 /// Never await an item while holding a database write transaction: the writer needs the same lock (SQLite).
-/// A process runs one writer; several server nodes need a lease around it (see SECURITY.md).
+/// A process runs one writer; with several nodes the writers take turns (TakeTurnAsync, the publish turn).
 /// </summary>
 public sealed partial class AuditLog(IServiceScopeFactory scopes, AccessCache cache, TileStore tiles, Cluster.IClusterBus bus,
     TimeProvider clock, ILogger<AuditLog> logger) : BackgroundService
