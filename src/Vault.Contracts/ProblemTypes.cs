@@ -42,6 +42,13 @@ public static class ProblemTypes
     public const string InvalidEnvelope = Prefix + "invalid-envelope";
     public const string ChannelArchived = Prefix + "channel-archived";
 
+    public const string QuotaExceeded = Prefix + "quota-exceeded";
+    public const string UploadOffsetMismatch = Prefix + "upload-offset-mismatch";
+    public const string UploadIncomplete = Prefix + "upload-incomplete";
+    public const string VersionConflict = Prefix + "version-conflict";
+    public const string InvalidManifest = Prefix + "invalid-manifest";
+    public const string StoreUnavailable = Prefix + "store-unavailable";
+
     public static string ForStatus(int status) => status switch
     {
         400 => MalformedRequest,

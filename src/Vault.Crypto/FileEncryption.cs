@@ -88,7 +88,7 @@ public static class FileEncryption
         }
     }
 
-    private static byte[] NewState()
+    internal static byte[] NewState()
     {
         Native.EnsureInitialised();
         return new byte[(int)Native.crypto_secretstream_xchacha20poly1305_statebytes()];
@@ -109,7 +109,7 @@ public static class FileEncryption
         return total;
     }
 
-    private static unsafe void InitPush(byte[] state, byte[] header, byte[] key)
+    internal static unsafe void InitPush(byte[] state, byte[] header, byte[] key)
     {
         fixed (byte* s = state, h = header, k = key)
         {
@@ -120,7 +120,7 @@ public static class FileEncryption
         }
     }
 
-    private static unsafe void InitPull(byte[] state, byte[] header, byte[] key)
+    internal static unsafe void InitPull(byte[] state, byte[] header, byte[] key)
     {
         fixed (byte* s = state, h = header, k = key)
         {
@@ -131,7 +131,7 @@ public static class FileEncryption
         }
     }
 
-    private static unsafe int Push(byte[] state, byte[] output, ReadOnlySpan<byte> message, byte tag)
+    internal static unsafe int Push(byte[] state, Span<byte> output, ReadOnlySpan<byte> message, byte tag)
     {
         ulong written;
         fixed (byte* s = state, c = output, m = message)
@@ -144,7 +144,7 @@ public static class FileEncryption
         return (int)written;
     }
 
-    private static unsafe (int Written, byte Tag) Pull(byte[] state, byte[] output, ReadOnlySpan<byte> chunk)
+    internal static unsafe (int Written, byte Tag) Pull(byte[] state, Span<byte> output, ReadOnlySpan<byte> chunk)
     {
         ulong written;
         byte tag;

@@ -3,6 +3,7 @@ using Vault.Server.Audit;
 using Vault.Server.Cluster;
 using Vault.Server.Consent;
 using Vault.Server.Data;
+using Vault.Server.Documents;
 using Vault.Server.Families;
 using Vault.Server.Identity;
 using Vault.Server.Infrastructure;
@@ -23,7 +24,8 @@ builder.Services
     .AddVaultIdentity(options, endpoint)
     .AddVaultConsent()
     .AddVaultKeys()
-    .AddVaultMessaging(options);
+    .AddVaultMessaging(options)
+    .AddVaultDocuments();
 
 var app = builder.Build();
 
@@ -36,5 +38,6 @@ app.MapVaultFamilies();
 app.MapVaultConsent();
 app.MapVaultAudit();
 app.MapVaultMessaging();
+app.MapVaultDocuments(options);
 
 app.Run();

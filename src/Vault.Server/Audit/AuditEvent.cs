@@ -36,4 +36,9 @@ public static class AuditActions
     public const string AuditRead = "audit.read", AuditFieldsErased = "audit.fields.erased";
     public const string DeviceRegistered = "device.registered", DeviceRevoked = "device.revoked";
     public const string PassphraseChanged = "account.passphrase.changed";
+    public const string DocumentUploadStarted = "document.upload.started", DocumentUploadWritten = "document.upload.written";
+    public const string DocumentUploadExpired = "document.upload.expired", DocumentVersionCreated = "document.version.created";
+    public const string DocumentsListed = "documents.listed", DocumentVersionsRead = "document.versions.read";
+    public const string DocumentVersionRead = "document.version.read", DocumentContentRead = "document.content.read";
+    public const string DocumentDeleted = "document.deleted", DocumentRestored = "document.restored", DocumentPurged = "document.purged";
 }

@@ -36,6 +36,10 @@ public abstract class VaultDbContext : IdentityDbContext<VaultUser, IdentityRole
     public DbSet<Channel> Channels => Set<Channel>();
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<ReadMarker> ReadMarkers => Set<ReadMarker>();
+    public DbSet<Documents.Document> Documents => Set<Documents.Document>();
+    public DbSet<Documents.DocumentVersion> DocumentVersions => Set<Documents.DocumentVersion>();
+    public DbSet<Documents.DocumentUpload> DocumentUploads => Set<Documents.DocumentUpload>();
+    public DbSet<Documents.UploadSegment> UploadSegments => Set<Documents.UploadSegment>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<AuditTile> AuditTiles => Set<AuditTile>();
     public DbSet<AuditTreeHead> AuditTreeHeads => Set<AuditTreeHead>();

@@ -77,9 +77,15 @@ public static partial class Problems
                 BadHttpRequestException bad => bad.StatusCode,
                 System.Text.Json.JsonException => StatusCodes.Status400BadRequest,
                 OperationCanceledException when http.RequestAborted.IsCancellationRequested => StatusCodes.Status400BadRequest,
+                Storage.BlobStoreUnavailableException => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             };
-            if (status >= 500)
+            if (status == StatusCodes.Status503ServiceUnavailable)
+            {
+                // The store's fault, not a bug: nothing was changed (see Documents/UploadSegments), the client retries.
+                LogStoreUnavailable(logger, http.Request.Method, http.TraceIdentifier, exception.InnerException?.GetType().Name ?? "-");
+            }
+            else if (status >= 500)
             {
                 LogUnhandled(logger, http.Request.Method, http.Request.Path.Value ?? "/", http.TraceIdentifier, exception);
             }
@@ -94,16 +100,20 @@ public static partial class Problems
                 ProblemDetails = new ProblemDetails
                 {
                     Status = status,
-                    Type = ProblemTypes.ForStatus(status),
+                    Type = status == StatusCodes.Status503ServiceUnavailable ? ProblemTypes.StoreUnavailable : ProblemTypes.ForStatus(status),
                     Title = status switch
                     {
                         413 => "The request body is too large.",
+                        503 => "The document store is unavailable; nothing was lost. Try again shortly.",
                         >= 500 => "Something went wrong on the server.",
                         _ => "The request could not be read.",
                     },
                 },
             });
         }
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The blob store is unavailable ({Cause}) in {Method}; answered 503 with trace id {TraceId}.")]
+        private static partial void LogStoreUnavailable(ILogger logger, string method, string traceId, string cause);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception in {Method} {Path}; answered 500 with trace id {TraceId}.")]
         private static partial void LogUnhandled(ILogger logger, string method, string path, string traceId, Exception exception);

@@ -44,6 +44,7 @@ public sealed class VaultOptions
     public WebClientPolicy WebClient { get; set; } = new();
     public RateLimitPolicy RateLimits { get; set; } = new();
     public ClusterPolicy Cluster { get; set; } = new();
+    public DocumentsPolicy Documents { get; set; } = new();
 
     public string FullDataDirectory => Path.GetFullPath(DataDirectory);
 
@@ -105,6 +106,22 @@ public sealed class VaultOptions
         public int FreeFailuresPerAddress { get; set; } = 5;
         public int FreeFailuresPerUsername { get; set; } = 20;
         public int MaxDelaySeconds { get; set; } = 900;
+    }
+
+    /// <summary>Document sizes, quotas and how long unfinished uploads and the trash are kept.</summary>
+    public sealed class DocumentsPolicy
+    {
+        /// <summary>Largest document version (its ciphertext, about the file's size plus 0.03 %).</summary>
+        public long MaxFileBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
+        /// <summary>Everything one family stores (every version, the trash, and unfinished uploads) together.</summary>
+        public long FamilyQuotaBytes { get; set; } = 20L * 1024 * 1024 * 1024;
+
+        /// <summary>Largest PATCH body: an upload moves in pieces this big at most (the SDK sends 8 MiB blocks).</summary>
+        public long MaxPatchBytes { get; set; } = 16 * 1024 * 1024;
+
+        public int UploadExpiryHours { get; set; } = 24;
+        public int TrashRetentionDays { get; set; } = 30;
     }
 
     /// <summary>Several server nodes: the Redis they share (StackExchange.Redis configuration, e.g. "redis:6379").</summary>

@@ -5,7 +5,7 @@ namespace Vault.Server.Storage;
 /// <summary>The embedded default: one file per object under the data directory, written atomically.</summary>
 public sealed partial class FileSystemBlobStore(string root) : IBlobStore
 {
-    public async Task PutAsync(string key, Stream content, CancellationToken ct = default)
+    public async Task PutAsync(string key, Stream content, long length, CancellationToken ct = default)
     {
         var path = PathFor(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -47,7 +47,7 @@ public sealed partial class FileSystemBlobStore(string root) : IBlobStore
         try
         {
             const string probe = "health/probe";
-            await PutAsync(probe, new MemoryStream([1]), ct);
+            await PutAsync(probe, new MemoryStream([1]), 1, ct);
             await DeleteAsync(probe, ct);
             return true;
         }

@@ -6,7 +6,7 @@ namespace Vault.Server.Storage;
 /// </summary>
 public interface IBlobStore
 {
-    Task PutAsync(string key, Stream content, CancellationToken ct = default);
+    Task PutAsync(string key, Stream content, long length, CancellationToken ct = default);
     Task<Stream?> OpenReadAsync(string key, CancellationToken ct = default);
     Task DeleteAsync(string key, CancellationToken ct = default);
 
