@@ -40,15 +40,8 @@ public static class DocumentFormat
     public static long BlockLength(long index, long ciphertextLength) =>
         Math.Max(0, Math.Min(BlockStart(index + 1), ciphertextLength) - BlockStart(index));
 
-    public static long BlockCount(long ciphertextLength)
-    {
-        long count = 1;
-        while (BlockStart(count) < ciphertextLength)
-        {
-            count++;
-        }
-        return count;
-    }
+    /// <summary>Blocks of a ciphertext: 128 chunks each, the last one holding the rest.</summary>
+    public static long BlockCount(long plaintextLength) => (ChunkCount(plaintextLength) + ChunksPerBlock - 1) / ChunksPerBlock;
 
     /// <summary>The content hash from the block hashes, in order.</summary>
     public static byte[] ContentHash(IEnumerable<byte[]> blockHashes)
