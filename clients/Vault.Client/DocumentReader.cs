@@ -15,7 +15,7 @@ internal static class DocumentReader
         IProgress<TransferProgress>? progress, CancellationToken ct)
     {
         var header = new byte[FileEncryption.HeaderBytes];
-        if (await ReadFullAsync(ciphertext, header, ct) != header.Length)
+        if (await ReadCiphertextAsync(ciphertext, header, ct) != header.Length)
         {
             throw new CryptographicException("The document is truncated (no header).");
         }
@@ -31,7 +31,7 @@ internal static class DocumentReader
         {
             while (!final)
             {
-                var length = await ReadFullAsync(ciphertext, sealedChunk, ct);
+                var length = await ReadCiphertextAsync(ciphertext, sealedChunk, ct);
                 if (length == 0)
                 {
                     throw new CryptographicException("The document is truncated (no final chunk).");
@@ -70,8 +70,18 @@ internal static class DocumentReader
         }
     }
 
-    internal static Task<int> ReadFullAsync(Stream stream, byte[] buffer, CancellationToken ct) =>
-        ReadFullAsync(stream, buffer, buffer.Length, ct);
+    /// <summary>A connection cut mid-document (by the network or by a server that found its object short) is a short document.</summary>
+    private static async Task<int> ReadCiphertextAsync(Stream stream, byte[] buffer, CancellationToken ct)
+    {
+        try
+        {
+            return await ReadFullAsync(stream, buffer, buffer.Length, ct);
+        }
+        catch (IOException e)
+        {
+            throw new CryptographicException("The download was cut short: the document is incomplete.", e);
+        }
+    }
 
     internal static async Task<int> ReadFullAsync(Stream stream, byte[] buffer, int count, CancellationToken ct)
     {

@@ -111,10 +111,6 @@ public sealed partial class VaultClient
         {
             await DocumentReader.DecryptAsync(content, output, fileKey, v, progress, ct);
         }
-        catch (HttpIOException e)
-        {
-            throw new CryptographicException("The download was cut short: the document is incomplete.", e);
-        }
         finally
         {
             CryptographicOperations.ZeroMemory(fileKey);

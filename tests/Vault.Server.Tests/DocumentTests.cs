@@ -7,15 +7,12 @@ using Vault.Crypto;
 
 namespace Vault.Server.Tests;
 
-/// <summary>
-/// The document vault end to end through the real SDK on a real socket, on the store a subclass chooses: uploads and
-/// downloads of every awkward size byte-exact, versions, the trash, consent, and what an interrupted upload leaves.
-/// </summary>
-public abstract class DocumentTestsBase : IAsyncLifetime
+/// <summary>A family with a krachtgezin who may write verslagen and a gemeente that may read beschikkingen.</summary>
+public abstract class DocumentScenario : IAsyncLifetime
 {
     protected const int Chunk = FileEncryption.ChunkBytes;
 
-    protected DocumentTestsBase(VaultServer server)
+    protected DocumentScenario(VaultServer server)
     {
         Server = server;
         Cast = new Cast(server);
@@ -60,7 +57,14 @@ public abstract class DocumentTestsBase : IAsyncLifetime
         Assert.Equal(PatternStream.Hash(length, seed), sink.Hash());
         Assert.Equal(length, result.Metadata.Size);
     }
+}
 
+/// <summary>
+/// The document vault end to end through the real SDK on a real socket, on the store a subclass chooses: uploads and
+/// downloads of every awkward size byte-exact, versions, and consent.
+/// </summary>
+public abstract class DocumentTestsBase(VaultServer server) : DocumentScenario(server)
+{
     public static TheoryData<long> EdgeSizes => new() { 0, 1, Chunk, Chunk + 1, 5L * Chunk + 7, 128L * Chunk, 2 * 128L * Chunk + 3 };
 
     [Theory]
@@ -118,7 +122,74 @@ public abstract class DocumentTestsBase : IAsyncLifetime
     }
 }
 
-/// <summary>The document vault on the embedded default store: the local file system.</summary>
+/// <summary>
+/// The document vault on the embedded default store, the local file system, where a test can reach the stored objects
+/// and tamper with them as a curious or malicious operator could.
+/// </summary>
 public sealed class DocumentTests() : DocumentTestsBase(new VaultServer())
 {
+    private const long Sized = 3L * Chunk + 100; // one segment, four chunks
+
+    public enum Tamper { FlippedByte, DroppedFinalChunk, ChunkFromAnotherFile, OlderVersionsObject }
+
+    [Theory]
+    [InlineData(Tamper.FlippedByte)]
+    [InlineData(Tamper.DroppedFinalChunk)]
+    [InlineData(Tamper.ChunkFromAnotherFile)]
+    [InlineData(Tamper.OlderVersionsObject)]
+    public async Task Download_TamperedObject_Detected(Tamper tamper)
+    {
+        var first = await UploadAsync(Krachtgezin, "verslag", Sized, seed: 1);
+        var second = await UploadAsync(Krachtgezin, "verslag", Sized, seed: 2, first.DocumentId);
+        var other = await UploadAsync(Krachtgezin, "verslag", Sized, seed: 3);
+        var target = await ObjectOfAsync(first.DocumentId, 2);
+        var bytes = await File.ReadAllBytesAsync(target);
+        switch (tamper)
+        {
+            case Tamper.FlippedByte:
+                bytes[bytes.Length / 2] ^= 0x01;
+                break;
+            case Tamper.DroppedFinalChunk:
+                bytes = bytes[..^(int)(Sized % Chunk + FileEncryption.ABytes)];
+                break;
+            case Tamper.ChunkFromAnotherFile:
+                var foreign = await File.ReadAllBytesAsync(await ObjectOfAsync(other.DocumentId, 1));
+                var chunk = FileEncryption.HeaderBytes + (int)DocumentFormat.ChunkCiphertextBytes;
+                foreign.AsSpan(chunk, (int)DocumentFormat.ChunkCiphertextBytes).CopyTo(bytes.AsSpan(chunk));
+                break;
+            case Tamper.OlderVersionsObject:
+                bytes = await File.ReadAllBytesAsync(await ObjectOfAsync(first.DocumentId, 1));
+                break;
+        }
+        await File.WriteAllBytesAsync(target, bytes);
+
+        await Assert.ThrowsAsync<CryptographicException>(() =>
+            Guardian.DownloadDocumentAsync(FamilyId, second.DocumentId, 2, new HashSinkStream()));
+        await AssertDownloadsAsync(Guardian, first.DocumentId, 1, Sized, seed: 1); // the untouched version still reads
+    }
+
+    [Fact]
+    public async Task Upload_KnownPlaintext_AppearsNowhereOnDisk()
+    {
+        var marker = "GEHEIM-verslag-over-de-kinderen-" + Guid.NewGuid().ToString("N");
+        var content = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(marker + "\n", 5000)));
+        var uploaded = await Krachtgezin.UploadDocumentAsync(FamilyId, "verslag", new MemoryStream(content), new UploadOptions
+        {
+            Name = marker + ".txt", Description = "omschrijving " + marker, ContentType = "text/plain",
+        });
+        using var downloaded = new MemoryStream();
+        await Guardian.DownloadDocumentAsync(FamilyId, uploaded.DocumentId, 1, downloaded);
+        Assert.Equal(content, downloaded.ToArray());
+
+        var needle = Encoding.UTF8.GetBytes(marker);
+        Assert.DoesNotContain(Server.StoredBytes(), stored => stored.AsSpan().IndexOf(needle) >= 0);
+        Assert.DoesNotContain(Server.Logs, line => line.Contains(marker, StringComparison.Ordinal));
+    }
+
+    /// <summary>The one object of a small version, as the file system store keeps it.</summary>
+    private async Task<string> ObjectOfAsync(Guid documentId, int version)
+    {
+        var v = await Guardian.DocumentVersionAsync(FamilyId, documentId, version);
+        return Assert.Single(Directory.GetFiles(Path.Combine(Server.DataDirectory, "blobs", "documents", v.UploadId.ToString("N"))));
+    }
 }

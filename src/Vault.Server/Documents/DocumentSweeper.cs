@@ -16,12 +16,28 @@ namespace Vault.Server.Documents;
 public sealed class DocumentSweeper(IServiceScopeFactory scopes, IOptions<VaultOptions> options, TimeProvider clock,
     ILogger<DocumentSweeper> logger) : PeriodicWork(clock, logger)
 {
+    private readonly SemaphoreSlim gate = new(1, 1);
+
     protected override TimeSpan Interval => TimeSpan.FromMinutes(10);
 
     protected override Task RunOnceAsync(CancellationToken ct) => SweepAsync(ct);
 
     /// <summary>One sweep; returns how many uploads and documents it removed.</summary>
     public async Task<(int Uploads, int Documents)> SweepAsync(CancellationToken ct)
+    {
+        // One sweep at a time (the timer's and an operator's): two would audit the same removal twice.
+        await gate.WaitAsync(ct);
+        try
+        {
+            return await SweepOnceAsync(ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<(int Uploads, int Documents)> SweepOnceAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VaultDbContext>();
