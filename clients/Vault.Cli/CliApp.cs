@@ -21,11 +21,13 @@ public static class CliApp
     /// Reads a line typed at the terminal without echo, after showing the prompt it is given; null when standard
     /// input is not a terminal (then no passphrase is ever read from it).
     /// </param>
+    /// <param name="progress">Where transfers draw a progress bar (a terminal a person watches); null: nowhere.</param>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin,
-        Func<string, string?> env, HttpMessageHandler? handler = null, Func<string, string?>? promptSecret = null)
+        Func<string, string?> env, HttpMessageHandler? handler = null, Func<string, string?>? promptSecret = null,
+        TextWriter? progress = null)
     {
         var home = env("VAULT_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".vault");
-        var context = new Context(home, stdout, stderr, stdin, env, handler, promptSecret);
+        var context = new Context(home, stdout, stderr, stdin, env, handler, promptSecret, progress);
         var result = Verbs.Root(context).Parse(args, Parsing);
         var invocation = new InvocationConfiguration
         {
@@ -47,11 +49,12 @@ public static class CliApp
         }
         catch (CliException e)
         {
-            return Fail(stderr, e.Message, null, e.ExitCode);
+            return Fail(stderr, e.Message, e.Hint, e.ExitCode);
         }
         catch (VaultApiException e)
         {
-            return Fail(stderr, ServerSaid(e), Hints.For(e.ProblemType, PathOf(result.CommandResult)), ExitCodes.Failed);
+            return Fail(stderr, ServerSaid(e), Hints.For(e.ProblemType, PathOf(result.CommandResult), context.Needs),
+                ExitCodes.Failed);
         }
         catch (HttpRequestException e)
         {

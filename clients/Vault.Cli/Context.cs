@@ -5,7 +5,7 @@ namespace Vault.Cli;
 
 /// <summary>What every command works with: the profile in VAULT_HOME, the standard streams, the environment.</summary>
 internal sealed partial class Context(string home, TextWriter stdout, TextWriter stderr, TextReader stdin,
-    Func<string, string?> env, HttpMessageHandler? handler, Func<string, string?>? promptSecret)
+    Func<string, string?> env, HttpMessageHandler? handler, Func<string, string?>? promptSecret, TextWriter? progress)
 {
     private VaultClient Client(string server) =>
         new(new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: handler is null) { BaseAddress = new Uri(server) });

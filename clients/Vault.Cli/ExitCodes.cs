@@ -12,8 +12,9 @@ public static class ExitCodes
     public const int VerificationFailed = 3;
 }
 
-/// <summary>A failure the CLI explains itself (the message says what to do next); no stack trace.</summary>
-internal sealed class CliException(string message, int exitCode = ExitCodes.Failed) : Exception(message)
+/// <summary>A failure the CLI explains itself (the message or the hint says what to do next); no stack trace.</summary>
+internal sealed class CliException(string message, int exitCode = ExitCodes.Failed, string? hint = null) : Exception(message)
 {
     public int ExitCode { get; } = exitCode;
+    public string? Hint { get; } = hint;
 }

@@ -30,6 +30,21 @@ internal static class Opt
     public static Option<Guid?> Channel(bool required = true) =>
         Id("--channel", "The channel's id.", "`vault channel list --family ID` shows them", required);
 
+    public static Option<Guid?> Document(bool required = true) =>
+        Id("--document", "The document's id.", "`vault doc list --family ID` shows them", required);
+
+    /// <summary>One of the document categories (each is a consent scope of its own: documents:CATEGORY).</summary>
+    public static Option<string> Category(string description, bool required) =>
+        new("--category")
+        {
+            Description = $"{description} One of {string.Join(", ", ConsentScopes.DocumentCategories)}.",
+            HelpName = string.Join('|', ConsentScopes.DocumentCategories), Required = required,
+            CustomParser = r => ConsentScopes.DocumentCategories.Contains(Value(r), StringComparer.Ordinal) ? Value(r)
+                : Error<string>(r, $"--category expects one of {string.Join(", ", ConsentScopes.DocumentCategories)}; '{Value(r)}' is none of them."),
+        };
+
+    public static Option<bool> Json() => Flag("--json", "Print the result as JSON (for scripts); no progress bar.");
+
     public static Option<Guid?> User(string description) =>
         Id("--user", description, "`vault family members --family ID` shows the members' ids");
 

@@ -2,9 +2,15 @@ using System.Text;
 
 namespace Vault.Cli;
 
-/// <summary>A passphrase typed at the terminal: keys are read without echo, so it never shows on screen.</summary>
+/// <summary>
+/// What only a person at a terminal gets: a passphrase typed without echo, so it never shows on screen, and progress
+/// bars on standard error.
+/// </summary>
 internal static class Terminal
 {
+    /// <summary>Standard error when both output streams are a terminal; null when either goes to a file or a pipe.</summary>
+    public static TextWriter? ProgressWriter() => Console.IsOutputRedirected || Console.IsErrorRedirected ? null : Console.Error;
+
     /// <summary>The line typed after <paramref name="prompt"/> (on standard error); null when Escape abandons it.</summary>
     public static string? ReadSecret(string prompt)
     {
