@@ -35,7 +35,7 @@ public sealed partial class VaultClient
         await LoadKeyRingAsync(familyId, scope, ct);
         return epochKeys.TryGetValue((familyId, scope, epoch), out key)
             ? key
-            : throw new CryptographicException($"No key for epoch {epoch} of {scope} was shared with this device.");
+            : throw new EpochKeyUnavailableException(scope, epoch);
     }
 
     /// <summary>The epoch to write under, rotating first when the server marked the ring stale.</summary>
