@@ -188,6 +188,11 @@ internal sealed partial class Context
                 $"uploaded {v.CreatedAt:yyyy-MM-dd HH:mm} by {uploader.Name}. Signature, every chunk and the content hash verified.");
             return 0;
         }
+        catch (EpochKeyUnavailableException e)
+        {
+            throw new CliException($"This device holds no key for that version: {e.Message} Nothing was downloaded.", ExitCodes.Failed,
+                $"A grant opens what is written after it. For what came before, ask a guardian for a grant on {e.Scope} with --history.");
+        }
         catch (CryptographicException e)
         {
             throw new CliException($"Verification failed: {e.Message} Nothing was saved to {output}.", ExitCodes.VerificationFailed,

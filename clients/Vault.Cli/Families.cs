@@ -52,14 +52,17 @@ internal sealed partial class Context
         return 0;
     }
 
-    /// <summary>A guardian signs a grant on this device; the scope's current key is shared with the grantee.</summary>
+    /// <summary>
+    /// A guardian signs a grant on this device; the grantee can read what is written from now on, and with
+    /// <paramref name="history"/> also what was written before (every earlier key this device holds is shared).
+    /// </summary>
     public async Task<int> Grant(Guid familyId, Guid user, string scope, string? permission, string purpose, string? basis,
-        DateOnly? until, Guid? subject)
+        DateOnly? until, Guid? subject, bool history)
     {
         var (_, client) = await SignedIn();
         var grant = VaultClient.NewGrant(familyId, user, scope, permission ?? Permissions.Read, purpose, basis ?? "consent",
             validUntil: until?.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), subjectUserId: subject);
-        var response = await client.GrantAsync(grant);
+        var response = await client.GrantAsync(grant, shareHistory: history);
         stdout.WriteLine($"Grant {response.Grant.GrantId}: {response.Status}" +
             (response.AwaitingSignatureFrom.Count > 0 ? $", awaiting {string.Join(", ", response.AwaitingSignatureFrom)}" : ""));
         return 0;

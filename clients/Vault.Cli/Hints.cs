@@ -30,7 +30,8 @@ internal static class Hints
             $": they sign it with `vault grant --family ID --user YOUR_ID --scope {needs.Scope} ...` (`vault grant --help`).",
         ProblemTypes.NoConsent when IsDocuments(command) =>
             "Ask a guardian of the family for a grant on the document's category, documents:CATEGORY (" +
-            string.Join(", ", ConsentScopes.DocumentCategories) + "); they sign it with `vault grant` (`vault grant --help`).",
+            string.Join(", ", ConsentScopes.DocumentCategories) + "), with --history to read what was written before it; they sign " +
+            "it with `vault grant` (`vault grant --help`).",
         ProblemTypes.NoConsent => "No consent grant covers this: a guardian of the family can grant it (`vault grant --help`).",
         ProblemTypes.ChannelArchived => "The channel is archived: it stays readable, it takes no new messages.",
         ProblemTypes.RateLimited => "Too many attempts or requests: wait as long as the server said, then try again.",

@@ -60,13 +60,14 @@ internal static partial class Verbs
         var until = Opt.Date("--until", "When the grant lapses (default: until withdrawn).");
         var subject = Opt.Id("--subject", "The child the grant is about, when it is about one child.",
             "`vault family members --family ID` shows the ids", required: false);
+        var history = Opt.Flag("--history", "Let them read what was written before too, e.g. earlier documents (default: only from now on).");
         return new Verb("grant", "Sign a consent grant on this device (guardians); the scope's key is shared with the grantee.",
             $"vault grant --family {SomeId} --user {SomeId} --scope channel:{SomeId} --purpose \"begeleiding\" --permission write",
-            $"vault grant --family {SomeId} --user {SomeId} --scope documents:verslag --purpose \"verslagen lezen\" --until 2027-07-01")
+            $"vault grant --family {SomeId} --user {SomeId} --scope documents:verslag --purpose \"verslagen lezen\" --until 2027-07-01 --history")
         {
-            family, user, scope, purpose, permission, basis, until, subject,
+            family, user, scope, purpose, permission, basis, until, subject, history,
         }.Does(r => c.Grant(r.Must(family), r.Must(user), r.Must(scope), r.GetValue(permission), r.Must(purpose),
-            r.GetValue(basis), r.GetValue(until), r.GetValue(subject)));
+            r.GetValue(basis), r.GetValue(until), r.GetValue(subject), r.GetValue(history)));
     }
 
     private static Verb Grants(Context c)
