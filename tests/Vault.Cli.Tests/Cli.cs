@@ -9,13 +9,14 @@ internal static class Cli
 
     /// <param name="environment">VAULT_HOME is set from <paramref name="home"/>; nothing else unless given here.</param>
     /// <param name="prompt">A terminal's no-echo prompt; null: standard input is not a terminal.</param>
+    /// <param name="progress">A terminal's progress bars; null: the output streams are not a terminal.</param>
     public static async Task<CliResult> RunAsync(string home, string[] args, IReadOnlyDictionary<string, string>? environment = null,
-        TextReader? stdin = null, HttpMessageHandler? handler = null, Func<string, string?>? prompt = null)
+        TextReader? stdin = null, HttpMessageHandler? handler = null, Func<string, string?>? prompt = null, TextWriter? progress = null)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var code = await CliApp.RunAsync(args, stdout, stderr, stdin ?? new StringReader(""),
-            name => name == "VAULT_HOME" ? home : environment?.GetValueOrDefault(name), handler, prompt);
+            name => name == "VAULT_HOME" ? home : environment?.GetValueOrDefault(name), handler, prompt, progress);
         return new CliResult(code, stdout.ToString(), stderr.ToString());
     }
 

@@ -29,9 +29,15 @@ public sealed class CliUsageTests : IDisposable
     [InlineData("channel retention", "--family --channel --days")]
     [InlineData("channel add-member", "--family --channel --user --purpose --permission --history")]
     [InlineData("devices revoke", "DEVICE_ID")]
-    [InlineData("grant", "--family --user --scope --purpose --permission --until --subject")]
+    [InlineData("grant", "--family --user --scope --purpose --permission --until --subject --history")]
     [InlineData("read", "--family --channel --after --mark-read")]
     [InlineData("listen", "--family --channel --count")]
+    [InlineData("doc upload", "--family --category --document --description --json FILE plan|verslag|beschikking|voortgang|overig")]
+    [InlineData("doc list", "--family --category --trash --json")]
+    [InlineData("doc download", "--family --document --version --out --force --json")]
+    [InlineData("doc versions", "--family --document --json")]
+    [InlineData("doc delete", "--family --document")]
+    [InlineData("doc restore", "--family --document")]
     public async Task Help_OnAVerb_PrintsItsOptionsAndExamplesAndExits0(string verb, string options)
     {
         foreach (var flag in new[] { "--help", "-h" })
@@ -64,7 +70,7 @@ public sealed class CliUsageTests : IDisposable
             }
             verbs += subcommands.Count == 0 ? 1 : 0;
         }
-        Assert.True(verbs >= 28, $"only {verbs} verbs found"); // the 27 verbs the README documents, and passphrase change
+        Assert.True(verbs >= 34, $"only {verbs} verbs found"); // the 33 verbs the README documents, and passphrase change
     }
 
     [Fact]
@@ -124,12 +130,46 @@ public sealed class CliUsageTests : IDisposable
     [InlineData("--permission expects read or write", "channel", "add-member", "--family", SomeId, "--channel", SomeId, "--user", SomeId, "--purpose", "x", "--permission", "admin")]
     [InlineData("--server expects an address like https://vault.example.nl", "invite", "accept", "--server", "vault.example.nl", "--code", "C", "--username", "u")]
     [InlineData("Option '--family' is required", "send", "--channel", SomeId, "--text", "hallo")]
+    [InlineData("--category expects one of plan, verslag, beschikking, voortgang, overig; 'verslagen' is none of them", "doc", "list", "--family", SomeId, "--category", "verslagen")]
+    [InlineData("--version expects a whole number of at least 1", "doc", "download", "--family", SomeId, "--document", SomeId, "--version", "0", "--out", "x")]
     public async Task BadOrMissingValue_NamesTheOption_Exits2(string message, params string[] args)
     {
         var result = await Run(args);
         Assert.Equal(2, result.Code);
         Assert.Contains(message, result.Err, StringComparison.Ordinal);
         Assert.DoesNotContain("Int32", result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DocGroup_Help_ListsTheCategories()
+    {
+        var help = await Run(["doc", "--help"]);
+        Assert.Equal(0, help.Code);
+        Assert.Contains("Categories: plan, verslag, beschikking, voortgang, overig", help.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DocDownload_OutExists_RefusedBeforeAnythingIsFetchedAndTheFileKept()
+    {
+        Directory.CreateDirectory(home);
+        var existing = Path.Combine(home, "verslag.pdf");
+        await File.WriteAllTextAsync(existing, "eigen aantekeningen");
+        var result = await Run(["doc", "download", "--family", SomeId, "--document", SomeId, "--out", existing]);
+        Assert.Equal(1, result.Code);
+        Assert.Contains("exists: nothing was downloaded. Give another --out, or add --force to replace it.", result.Err, StringComparison.Ordinal);
+        Assert.Equal("eigen aantekeningen", await File.ReadAllTextAsync(existing));
+
+        var folder = await Run(["doc", "download", "--family", SomeId, "--document", SomeId, "--out", home]);
+        Assert.Equal(2, folder.Code);
+        Assert.Contains("is a folder: give the path of the file to write", folder.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DocUpload_NoSuchFile_RefusedBeforeAnythingIsSent()
+    {
+        var result = await Run(["doc", "upload", "--family", SomeId, "--category", "plan", Path.Combine(home, "plan.pdf")]);
+        Assert.Equal(1, result.Code);
+        Assert.Contains("plan.pdf: nothing was sent.", result.Err, StringComparison.Ordinal);
     }
 
     [Fact]

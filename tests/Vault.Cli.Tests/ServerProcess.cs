@@ -16,10 +16,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     private ServerProcess(Process process) => this.process = process;
 
-    public static async Task<ServerProcess> StartAsync()
+    /// <param name="settings">More configuration as command-line pairs, e.g. "--Vault:Documents:FamilyQuotaBytes", "1000".</param>
+    public static async Task<ServerProcess> StartAsync(params string[] settings)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "vault-cli-tests", Guid.NewGuid().ToString("N"));
-        var server = new ServerProcess(Launch(dataDirectory, "http://127.0.0.1:0")) { DataDirectory = dataDirectory };
+        var server = new ServerProcess(Launch(dataDirectory, "http://127.0.0.1:0", settings: settings)) { DataDirectory = dataDirectory };
         await server.ReadStartupAsync(needInvitation: true);
         return server;
     }
@@ -27,7 +28,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>The issuer the server announced at its first start (a restart keeps it, as an operator would).</summary>
     public string PublicUrl { get; private set; } = "";
 
-    private static Process Launch(string dataDirectory, string urls, string? publicUrl = null)
+    private static Process Launch(string dataDirectory, string urls, string? publicUrl = null, string[]? settings = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -42,7 +43,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
                      // Every CLI run of a test logs in anew from 127.0.0.1: far above the anonymous limit of a real office.
                      "--Vault:RateLimits:AnonymousBurst", "100000", "--Vault:RateLimits:AnonymousPermitsPerMinute", "100000",
                      "--Vault:RateLimits:TokenBurst", "100000", "--Vault:RateLimits:TokenPermitsPerMinute", "100000",
-                 }.Concat(publicUrl is null ? [] : ["--Vault:PublicUrl", publicUrl]))
+                 }.Concat(publicUrl is null ? [] : ["--Vault:PublicUrl", publicUrl]).Concat(settings ?? []))
         {
             info.ArgumentList.Add(arg);
         }
