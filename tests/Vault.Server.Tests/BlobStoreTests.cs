@@ -152,6 +152,19 @@ public sealed class BlobStoreTests(S3Server s3) : IClassFixture<S3Server>, IDisp
     public async Task IsReadyAsync_StoreWorks_ReturnsTrue(string provider) =>
         Assert.True(await Store(provider).IsReadyAsync());
 
+    [Fact]
+    public async Task FileSystem_DirectoryUnusable_PutThrowsUnavailableAndIsReadyIsFalse()
+    {
+        // A file where the blob directory should be (as root, permissions would not stop the test's writes).
+        var root = Path.Combine(dataDirectory, "not-a-directory");
+        Directory.CreateDirectory(dataDirectory);
+        await File.WriteAllTextAsync(root, "");
+        var store = new FileSystemBlobStore(root);
+
+        await Assert.ThrowsAsync<BlobStoreUnavailableException>(() => store.PutAsync(NewKey(), new ContentStream(10), 10));
+        Assert.False(await store.IsReadyAsync());
+    }
+
     public void Dispose()
     {
         foreach (var store in stores)
