@@ -185,6 +185,7 @@ public sealed class S3BlobStoreTests
     [InlineData("Vault:Storage:Provider", "azure", "Vault:Storage:Provider is \"azure\": use \"filesystem\"")]
     [InlineData("Vault:Storage:S3:Endpoint", "", "Vault:Storage:S3:Endpoint is not set")]
     [InlineData("Vault:Storage:S3:Endpoint", "https://s3.example.nl/path", "without path")]
+    [InlineData("Vault:Storage:S3:Endpoint", "https://vault:hunter2@s3.example.nl", "without path or credentials")]
     [InlineData("Vault:Storage:S3:Bucket", "Vault_Docs", "is not a valid bucket name")]
     [InlineData("Vault:Storage:S3:SecretKey", "", "neither Vault:Storage:S3:SecretKey nor Vault:Storage:S3:SecretKeyFile is set")]
     [InlineData("Vault:Storage:S3:AccessKeyFile", "/run/secrets/s3-access", "Both Vault:Storage:S3:AccessKey and Vault:Storage:S3:AccessKeyFile are set")]

@@ -79,14 +79,15 @@ public sealed partial class StoragePolicy
     private static (string Host, bool Secure) ParseEndpoint(string endpoint, bool useSsl)
     {
         var hasScheme = endpoint.Contains("://", StringComparison.Ordinal);
-        if (!Uri.TryCreate(hasScheme ? endpoint : "http://" + endpoint, UriKind.Absolute, out var url)
+        if (!Uri.TryCreate(hasScheme ? endpoint : (useSsl ? "https://" : "http://") + endpoint, UriKind.Absolute, out var url)
             || url.Scheme is not ("http" or "https") || url.AbsolutePath != "/" || url.Query.Length > 0 || url.Fragment.Length > 0
             || url.UserInfo.Length > 0 || url.Host.Length == 0)
         {
+            // The value is not echoed: a URL with user:password in it would put them in the log.
             throw new InvalidOperationException(
-                $"Vault:Storage:S3:Endpoint must be host:port (e.g. minio:9000) or an http(s) URL without path, e.g. https://s3.example.nl (got '{endpoint}').");
+                "Vault:Storage:S3:Endpoint must be host:port (e.g. minio:9000) or an http(s) URL without path or credentials, e.g. https://s3.example.nl.");
         }
-        return (url.IsDefaultPort ? url.Host : $"{url.Host}:{url.Port}", hasScheme ? url.Scheme == Uri.UriSchemeHttps : useSsl);
+        return (url.IsDefaultPort ? url.Host : $"{url.Host}:{url.Port}", url.Scheme == Uri.UriSchemeHttps);
     }
 
     private static bool IsLoopback(string host)
