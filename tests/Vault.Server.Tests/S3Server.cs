@@ -79,14 +79,19 @@ public sealed partial class S3Server : IDisposable
         {
             throw new InvalidOperationException("s3rver is already running.");
         }
-        var script = Path.Combine(RepositoryRoot(), "tests", "s3rver", "node_modules", "s3rver", "bin", "s3rver.js");
+        var directory = Path.Combine(RepositoryRoot(), "tests", "s3rver");
+        var script = Path.Combine(directory, "node_modules", "s3rver", "bin", "s3rver.js");
         if (!File.Exists(script))
         {
             throw new InvalidOperationException(
                 $"s3rver is not installed ({script} is missing): run ./test.sh, or `npm ci --prefix tests/s3rver` in the repository.");
         }
-        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { script, "-d", DataDirectory, "-a", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "--silent" })
+        // stdin stays an open pipe from this process: exit-with-parent.js ends s3rver when it closes (a crashed test run).
+        var info = new ProcessStartInfo("node")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "--require", Path.Combine(directory, "exit-with-parent.js"), script, "-d", DataDirectory, "-a", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "--silent" })
         {
             info.ArgumentList.Add(arg);
         }
