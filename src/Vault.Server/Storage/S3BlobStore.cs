@@ -69,6 +69,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         }
     }
 
+    /// <summary>The object streamed as it arrives from S3; <paramref name="ct"/> also ends that download (pass the request's).</summary>
     public async Task<Stream?> OpenReadAsync(string key, CancellationToken ct = default)
     {
         BlobKey.Validate(key);
