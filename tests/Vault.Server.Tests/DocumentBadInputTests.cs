@@ -100,7 +100,7 @@ public sealed class DocumentBadInputTests() : DocumentScenario(new VaultServer()
         await AssertProblemAsync(await CompleteAsync(upload, Valid(upload, await CiphertextAsync(), 1)), 409, ProblemTypes.UploadIncomplete);
     }
 
-    public enum BadCompletion { ForeignSignature, WrongChunkCount, BoxUnderAnotherEpoch, SecondVersionOfANewDocument, ShortHash }
+    public enum BadCompletion { ForeignSignature, WrongChunkCount, BoxUnderAnotherEpoch, SecondVersionOfANewDocument, ShortHash, EpochNotCurrent }
 
     [Theory]
     [InlineData(BadCompletion.ForeignSignature, 400, ProblemTypes.InvalidSignature)]
@@ -108,6 +108,7 @@ public sealed class DocumentBadInputTests() : DocumentScenario(new VaultServer()
     [InlineData(BadCompletion.BoxUnderAnotherEpoch, 400, ProblemTypes.InvalidManifest)]
     [InlineData(BadCompletion.SecondVersionOfANewDocument, 409, ProblemTypes.VersionConflict)]
     [InlineData(BadCompletion.ShortHash, 400, ProblemTypes.Validation)]
+    [InlineData(BadCompletion.EpochNotCurrent, 409, ProblemTypes.StaleEpoch)]
     public async Task Complete_BadManifest_RefusedAndNoVersionAppears(BadCompletion bad, int status, string type)
     {
         var upload = await StartAsync();
@@ -122,6 +123,7 @@ public sealed class DocumentBadInputTests() : DocumentScenario(new VaultServer()
                 KeyBox = ScopeBox.Seal(FamilyId, Scope, 2, "x", new byte[32], new byte[32]),
             },
             BadCompletion.SecondVersionOfANewDocument => Valid(upload, ciphertext, 2),
+            BadCompletion.EpochNotCurrent => Valid(upload, ciphertext, 1, epochOverride: epoch + 1),
             _ => Valid(upload, ciphertext, 1) with { ContentHash = new byte[31] },
         };
 
@@ -152,9 +154,10 @@ public sealed class DocumentBadInputTests() : DocumentScenario(new VaultServer()
         return output.ToArray();
     }
 
-    private CompleteUploadRequest Valid(UploadResponse upload, byte[] ciphertext, int version, long chunkCount = 1)
+    private CompleteUploadRequest Valid(UploadResponse upload, byte[] ciphertext, int version, long chunkCount = 1, int? epochOverride = null)
     {
-        var epochKey = Krachtgezin.EpochKeyAsync(FamilyId, Scope, epoch).GetAwaiter().GetResult();
+        var epoch = epochOverride ?? this.epoch; // an epoch the ring has not reached: boxes sealed under some key of the right shape
+        var epochKey = epochOverride is null ? Krachtgezin.EpochKeyAsync(FamilyId, Scope, epoch).GetAwaiter().GetResult() : new byte[32];
         var keyBox = ScopeBox.Seal(FamilyId, Scope, epoch, DocumentManifest.KeyLabel(upload.DocumentId, upload.UploadId), fileKey, epochKey);
         var metaBox = ScopeBox.Seal(FamilyId, Scope, epoch, DocumentManifest.MetadataLabel(upload.DocumentId, upload.UploadId), "{}"u8, epochKey);
         var hash = DocumentFormat.ContentHash([SHA256.HashData(ciphertext)]);
