@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test in the solution on SQLite, then the server tests (tests/Vault.Server.Tests) again on PostgreSQL with
-# the two-node tests (two servers on one PostgreSQL and one Redis), and prints "N passed, N failed" summed from the
-# real TRX results of both runs.
+# the two-node tests (two servers on one PostgreSQL and one Redis) and without the blob store tests, and prints
+# "N passed, N failed" summed from the real TRX results of both runs.
 # PostgreSQL comes from Debian's packages, installed when missing (needs root and apt) and run as a private instance
 # for the length of this script (.ci/postgres.sh). If it cannot be installed or started, this fails: half a run is no pass.
 set -uo pipefail
@@ -30,12 +30,23 @@ if ! command -v redis-server >/dev/null; then
   fi
 fi
 
+# s3rver (npm) for the S3 blob store tests (started per test by S3Server), from tests/s3rver/package-lock.json when missing.
+if [ ! -e tests/s3rver/node_modules/s3rver/bin/s3rver.js ]; then
+  if command -v npm >/dev/null && command -v node >/dev/null; then
+    npm ci --prefix tests/s3rver --no-audit --no-fund >&2 \
+      || echo "s3rver could not be installed (npm ci --prefix tests/s3rver failed, see above): the S3 tests will fail" >&2
+  else
+    echo "node or npm is missing (install Node.js with npm, e.g. apt-get install nodejs npm): s3rver cannot be installed and the S3 tests will fail" >&2
+  fi
+fi
+
 status=0
 # Several nodes need PostgreSQL: the two-node tests (Category=Cluster) run in the PostgreSQL run only.
 dotnet test Vault.sln --configuration Release --logger "trx" --results-directory "$results/sqlite" --filter "Category!=Cluster" "$@" || status=$?
 if [ -n "$postgres" ]; then
-  # The same server tests against PostgreSQL: each test server gets its own database on this instance.
-  VAULT_TEST_POSTGRES="$postgres" dotnet test tests/Vault.Server.Tests --configuration Release --no-build \
+  # The same server tests against PostgreSQL: each test server gets its own database on this instance. The blob store
+  # tests (Category=Storage) barely touch the database: they ran above.
+  VAULT_TEST_POSTGRES="$postgres" dotnet test tests/Vault.Server.Tests --configuration Release --no-build --filter "Category!=Storage" \
     --logger "trx;LogFileName=server-tests-postgres.trx" --results-directory "$results/postgres" "$@" || status=$?
 fi
 

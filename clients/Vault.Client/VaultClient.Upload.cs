@@ -80,7 +80,15 @@ public sealed partial class VaultClient
         {
             return (null, null);
         }
-        var offset = await UploadOffsetAsync(familyId, saved.UploadId, ct);
+        long? offset;
+        try
+        {
+            offset = await UploadOffsetAsync(familyId, saved.UploadId, ct);
+        }
+        catch (VaultApiException e) when (e.Status == 403)
+        {
+            return (null, null); // no longer allowed to go on: starting over says why, with the problem's type
+        }
         return offset is { } o && saved.At(o) is { } at ? (saved, at) : (null, null);
     }
 

@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using Vault.Client;
 using Vault.Contracts;
 using Vault.Contracts.Consent;
+using Vault.Contracts.Documents;
 using Vault.Contracts.Families;
 using Vault.Contracts.Identity;
 using Vault.Contracts.KeyRings;
@@ -68,7 +70,15 @@ public sealed record World(string Name, Guid FamilyId, string Reference, Guid Ch
     Guid MemberId, Guid GuardianId, Guid DeviceId, VaultClient Signer, bool ForeignIds)
 {
     /// <summary>What must never appear in a refusal: the family's identifiers and reference.</summary>
-    public IEnumerable<string> Secrets => new[] { ChannelId, ArchiveChannelId, GrantId, MemberId, GuardianId, DeviceId }
+    /// <summary>Documents: the category's own (plan), a gemeente's (beschikking), both in the trash, and an open upload.</summary>
+    public Guid PlanId { get; init; } = Guid.NewGuid();
+    public Guid BeschikkingId { get; init; } = Guid.NewGuid();
+    public Guid TrashedPlanId { get; init; } = Guid.NewGuid();
+    public Guid TrashedBeschikkingId { get; init; } = Guid.NewGuid();
+    public Guid UploadId { get; init; } = Guid.NewGuid();
+
+    public IEnumerable<string> Secrets => new[] { ChannelId, ArchiveChannelId, GrantId, MemberId, GuardianId, DeviceId, PlanId,
+            BeschikkingId, TrashedPlanId, TrashedBeschikkingId, UploadId }
         .Concat(ForeignIds ? [] : [FamilyId]) // a foreign-id URL names the caller's own family: not a secret to them
         .Select(id => id.ToString("D")).Append(Reference);
 
@@ -267,10 +277,10 @@ public sealed class AuthorizationMatrixFixture : IAsyncLifetime
         var otherGrant = (await guardianB.ListGrantsAsync(b)).First().Grant.GrantId;
         await revoked.RevokeDeviceAsync(revoked.Session!.DeviceId);
 
-        A = new World("A", a, "KG-2026-a1", intro.Id, archive.Id, standingGrant.Grant.GrantId, Removable.Session!.UserId,
-            guardianA.Session!.UserId, coordinatorA.Session.DeviceId, guardianA, ForeignIds: false);
-        B = new World("B", b, "KG-2026-b1", otherChannel.Id, otherChannel.Id, otherGrant, coordinatorB.Session!.UserId,
-            guardianB.Session!.UserId, coordinatorB.Session.DeviceId, guardianB, ForeignIds: false);
+        A = await WithDocumentsAsync(new World("A", a, "KG-2026-a1", intro.Id, archive.Id, standingGrant.Grant.GrantId,
+            Removable.Session!.UserId, guardianA.Session!.UserId, coordinatorA.Session.DeviceId, guardianA, ForeignIds: false));
+        B = await WithDocumentsAsync(new World("B", b, "KG-2026-b1", otherChannel.Id, otherChannel.Id, otherGrant,
+            coordinatorB.Session!.UserId, guardianB.Session!.UserId, coordinatorB.Session.DeviceId, guardianB, ForeignIds: false));
         Nowhere = new World("nowhere", Guid.NewGuid(), "KG-0000-x", Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(),
             Guid.NewGuid(), Guid.NewGuid(), guardianA, ForeignIds: false);
         OwnWithOtherIds = B with { Name = "A with B's ids", FamilyId = a, Reference = B.Reference, Signer = guardianA, ForeignIds = true };
@@ -310,6 +320,26 @@ public sealed class AuthorizationMatrixFixture : IAsyncLifetime
         StrangerDevice.Dispose();
         StrangerIdentity.Dispose();
         Server.Dispose();
+    }
+
+    /// <summary>The guardian stores a plan and a beschikking, puts one of each in the trash, and leaves an upload open.</summary>
+    private async Task<World> WithDocumentsAsync(World world)
+    {
+        var guardian = world.Signer;
+        async Task<Guid> StoreAsync(string category) => (await guardian.UploadDocumentAsync(world.FamilyId, category,
+            new MemoryStream(Encoding.UTF8.GetBytes($"{category} van {world.Name}")), new UploadOptions { Name = category + ".txt" })).DocumentId;
+        var (plan, beschikking, trashedPlan, trashedBeschikking) =
+            (await StoreAsync("plan"), await StoreAsync("beschikking"), await StoreAsync("plan"), await StoreAsync("beschikking"));
+        await guardian.DeleteDocumentAsync(world.FamilyId, trashedPlan);
+        await guardian.DeleteDocumentAsync(world.FamilyId, trashedBeschikking);
+        var started = await SendAsync(new Person(Roles.Guardian, Standing.Family, guardian), "POST", $"/families/{world.FamilyId}/documents/uploads",
+            new CreateUploadRequest("plan", null, DocumentFormat.CiphertextLength(10)));
+        var upload = JsonSerializer.Deserialize<UploadResponse>(started.Body, Json)!;
+        return world with
+        {
+            PlanId = plan, BeschikkingId = beschikking, TrashedPlanId = trashedPlan, TrashedBeschikkingId = trashedBeschikking,
+            UploadId = upload.UploadId,
+        };
     }
 
     /// <summary>Runs the work a few at a time (the server and the test share two cores); results in order.</summary>
@@ -420,12 +450,30 @@ public sealed class AuthorizationMatrixFixture : IAsyncLifetime
     }
 
     /// <summary>One raw HTTP exchange as <paramref name="who"/> (no token when anonymous).</summary>
-    public async Task<Response> SendAsync(Person who, string method, string path, object? body)
+    public Task<Response> SendAsync(Person who, string method, string path, object? body) =>
+        SendAsync(who, method, new Req(path, body));
+
+    internal async Task<Response> SendAsync(Person who, string method, Req req)
     {
-        using var request = new HttpRequestMessage(new HttpMethod(method), path);
-        if (body is not null)
+        using var request = new HttpRequestMessage(new HttpMethod(method), req.Path);
+        if (req.Raw is { } raw)
+        {
+            request.Content = new ByteArrayContent(raw);
+        }
+        else if (req.Body is { } body)
         {
             request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+        }
+        foreach (var (name, value) in req.Headers ?? new Dictionary<string, string>())
+        {
+            if (name == "Content-Type")
+            {
+                request.Content!.Headers.ContentType = MediaTypeHeaderValue.Parse(value);
+            }
+            else
+            {
+                request.Headers.Add(name, value);
+            }
         }
         if (who.Client?.Session is not null)
         {

@@ -99,6 +99,29 @@ public sealed class DocumentLifecycleTests() : DocumentScenario(new VaultServer(
         Assert.Equal((403, ProblemTypes.NoConsent), (refused.Status, refused.ProblemType));
         var upload = await Assert.ThrowsAsync<VaultApiException>(() => UploadAsync(Gemeente, "beschikking", 10, seed: 1));
         Assert.Equal((403, ProblemTypes.NoConsent), (upload.Status, upload.ProblemType));
+
+        // The family's audit trail names both reads: the one served and the one refused, each with who and what.
+        var gemeente = Gemeente.Session!.UserId;
+        Assert.Equal(1L, Count($"SELECT COUNT(*) FROM AuditEntries WHERE Action = 'document.content.read' AND Allowed = TRUE AND ActorUserId = @u"
+            + $" AND Resource = 'documents:beschikking/{beschikking.DocumentId}/v1/content' AND Purpose = 'toekenning'", ("u", gemeente)));
+        Assert.Equal(1L, Count("SELECT COUNT(*) FROM AuditEntries WHERE Action = 'document.version.read' AND Allowed = FALSE AND ActorUserId = @u"
+            + $" AND Resource = 'documents:verslag/{verslag.DocumentId}/v1'", ("u", gemeente)));
+    }
+
+    [Fact]
+    public async Task Upload_GrantWithdrawnMidway_NextPatchRefusedAtOnce()
+    {
+        var checkpoint = Path.Combine(Server.DataDirectory, "..", Guid.NewGuid().ToString("N") + ".upload");
+        await KillAfterFirstBlockAsync(Krachtgezin, checkpoint, 3 * DocumentFormat.BlockBytes);
+
+        await Guardian.WithdrawGrantAsync(FamilyId, KrachtgezinGrant);
+
+        var refused = await Assert.ThrowsAsync<VaultApiException>(() => Krachtgezin.UploadDocumentAsync(FamilyId, "verslag",
+            new PatternStream(3 * DocumentFormat.BlockBytes, 11), new UploadOptions { CheckpointPath = checkpoint, Source = "verslag.pdf" }));
+        Assert.Equal((403, ProblemTypes.NoConsent), (refused.Status, refused.ProblemType));
+        Assert.Equal(DocumentFormat.BlockStart(1), Count("SELECT MAX(\"Offset\") FROM DocumentUploads")); // not a byte more arrived
+        Assert.Empty(await Guardian.ListDocumentsAsync(FamilyId));
+        File.Delete(checkpoint);
     }
 
     [Theory]
@@ -118,7 +141,8 @@ public sealed class DocumentLifecycleTests() : DocumentScenario(new VaultServer(
         Assert.Single(await guardian.ListDocumentsAsync(familyId));
     }
 
-    private long Count(string sql) => Convert.ToInt64(Server.Scalar(sql), System.Globalization.CultureInfo.InvariantCulture);
+    private long Count(string sql, params (string Name, object Value)[] parameters) =>
+        Convert.ToInt64(Server.Scalar(sql, parameters), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Uploads the first 8 MiB block, then "kills" the client: its token is cancelled as the second block starts.</summary>
     private async Task KillAfterFirstBlockAsync(VaultClient who, string checkpoint, long length)

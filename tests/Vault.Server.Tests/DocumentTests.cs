@@ -38,7 +38,7 @@ public abstract class DocumentScenario : IAsyncLifetime
             Permissions.Read, "toekenning", "public-task"));
     }
 
-    public Task DisposeAsync()
+    public virtual Task DisposeAsync()
     {
         Server.Dispose();
         return Task.CompletedTask;

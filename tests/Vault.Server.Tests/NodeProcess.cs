@@ -60,6 +60,12 @@ public sealed partial class NodeProcess : IDisposable
         return client;
     }
 
+    /// <summary>The most resident memory the process has used so far (VmHWM, Linux).</summary>
+    public long PeakMemoryBytes => File.ReadLines($"/proc/{process.Id}/status")
+        .Where(line => line.StartsWith("VmHWM:", StringComparison.Ordinal))
+        .Select(line => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024)
+        .Single();
+
     public void Dispose()
     {
         process.Kill(entireProcessTree: true);

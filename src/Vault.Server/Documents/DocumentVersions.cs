@@ -31,9 +31,9 @@ internal sealed class DocumentVersions(VaultDbContext db, AccessCache cache, Aud
             return new(null, invalid);
         }
         var state = await cache.GetCurrentAsync(upload.FamilyId, ct);
-        if (Messaging.SendPipeline.EpochProblem(state, scope, request.Epoch) is { } stale)
+        if (Messaging.SendPipeline.EpochProblem(state, scope, request.Epoch, "category", "complete") is { } stale)
         {
-            return new(null, stale with { Title = stale.Title.Replace("channel's", "category's", StringComparison.Ordinal) });
+            return new(null, stale);
         }
         var manifest = new DocumentManifest(upload.FamilyId, upload.Category, upload.DocumentId, request.Version, upload.Id,
             request.Epoch, upload.Length, request.ChunkCount, request.ContentHash, DocumentManifest.Hash(request.KeyBox),

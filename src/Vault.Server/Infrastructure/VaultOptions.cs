@@ -1,3 +1,5 @@
+using Vault.Server.Storage;
+
 namespace Vault.Server.Infrastructure;
 
 /// <summary>The "Vault" configuration section. Defaults suit the embedded single-server setup.</summary>
@@ -34,6 +36,9 @@ public sealed class VaultOptions
     public string? ConnectionString { get; set; }
 
     public Data.DatabaseOptions Database { get; set; } = new();
+
+    /// <summary>Where documents' ciphertext lives: the data directory (default) or S3 (see <see cref="StoragePolicy"/>).</summary>
+    public StoragePolicy Storage { get; set; } = new();
 
     public KdfPolicy Kdf { get; set; } = new();
     public TokenPolicy Tokens { get; set; } = new();

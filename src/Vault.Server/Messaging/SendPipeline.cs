@@ -87,12 +87,13 @@ public sealed class SendPipeline(AccessCache cache, AuditLog writer, FanOut fanO
     internal static readonly Problem BadSignature =
         new(400, ProblemTypes.InvalidSignature, "The envelope's signature does not verify for your device and its header.");
 
-    internal static Problem? EpochProblem(FamilyState state, string scope, int epoch) =>
-        state.Rings.TryGetValue(scope, out var ring) && !ring.Stale && ring.CurrentEpoch == epoch
+    /// <summary>Writes go under the scope's current epoch, and not before a ring that access changes made stale rotates.</summary>
+    internal static Problem? EpochProblem(FamilyState state, string scope, int epoch, string ring = "channel", string write = "send") =>
+        state.Rings.TryGetValue(scope, out var current) && !current.Stale && current.CurrentEpoch == epoch
             ? null
-            : new Problem(409, ProblemTypes.StaleEpoch, ring is { Stale: true }
-                ? "Access changed: rotate the channel's key ring, then send."
-                : $"Send under the current epoch ({ring?.CurrentEpoch}).");
+            : new Problem(409, ProblemTypes.StaleEpoch, current is { Stale: true }
+                ? $"Access changed: rotate the {ring}'s key ring, then {write}."
+                : $"{char.ToUpperInvariant(write[0])}{write[1..]} under the current epoch ({current?.CurrentEpoch}).");
 
     private Problem? Validate(SendMessageRequest? request)
     {

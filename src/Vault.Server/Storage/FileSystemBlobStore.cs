@@ -1,44 +1,71 @@
-using System.Text.RegularExpressions;
-
 namespace Vault.Server.Storage;
 
 /// <summary>The embedded default: one file per object under the data directory, written atomically.</summary>
-public sealed partial class FileSystemBlobStore(string root) : IBlobStore
+public sealed class FileSystemBlobStore(string root) : IBlobStore
 {
     public async Task PutAsync(string key, Stream content, long length, CancellationToken ct = default)
     {
         var path = PathFor(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var body = new ExactLengthStream(content, length, ct);
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
         {
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024,
-                             FileOptions.Asynchronous))
+            try
             {
-                await content.CopyToAsync(file, 64 * 1024, ct);
-                await file.FlushAsync(ct);
-                file.Flush(flushToDisk: true);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024,
+                                 FileOptions.Asynchronous))
+                {
+                    await body.CopyToAsync(file, 64 * 1024, ct);
+                    await file.FlushAsync(ct);
+                    file.Flush(flushToDisk: true);
+                }
+                File.Move(temp, path, overwrite: true); // readers see the old object or the new one, never half of one
             }
-            File.Move(temp, path, overwrite: true); // readers see the old object or the new one, never half of one
+            finally
+            {
+                File.Delete(temp);
+            }
         }
-        finally
+        catch (Exception e) when (!body.Faulted && IsStoreFault(e))
         {
-            File.Delete(temp);
+            throw new BlobStoreUnavailableException("The file-system blob store could not write an object.", e);
         }
     }
 
     public Task<Stream?> OpenReadAsync(string key, CancellationToken ct = default)
     {
         var path = PathFor(key);
-        Stream? stream = File.Exists(path)
-            ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous)
-            : null;
-        return Task.FromResult(stream);
+        try
+        {
+            return Task.FromResult<Stream?>(new BlobReadStream(
+                new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous)));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+        catch (Exception e) when (IsStoreFault(e))
+        {
+            throw new BlobStoreUnavailableException("The file-system blob store could not open an object.", e);
+        }
     }
 
     public Task DeleteAsync(string key, CancellationToken ct = default)
     {
-        File.Delete(PathFor(key));
+        var path = PathFor(key);
+        try
+        {
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // nothing was ever stored under this key's folder
+        }
+        catch (Exception e) when (IsStoreFault(e))
+        {
+            throw new BlobStoreUnavailableException("The file-system blob store could not delete an object.", e);
+        }
         return Task.CompletedTask;
     }
 
@@ -51,11 +78,7 @@ public sealed partial class FileSystemBlobStore(string root) : IBlobStore
             await DeleteAsync(probe, ct);
             return true;
         }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
+        catch (BlobStoreUnavailableException)
         {
             return false;
         }
@@ -63,14 +86,9 @@ public sealed partial class FileSystemBlobStore(string root) : IBlobStore
 
     private string PathFor(string key)
     {
-        // Keys are server-made ids; anything else (.., absolute paths) is a bug or an attack, never a path.
-        if (!KeyPattern().IsMatch(key))
-        {
-            throw new ArgumentException("Invalid blob key.", nameof(key));
-        }
+        BlobKey.Validate(key); // never a path of the caller's making
         return Path.Combine(root, key);
     }
 
-    [GeneratedRegex("^[a-z0-9-]+(/[a-z0-9-]+)*$")]
-    private static partial Regex KeyPattern();
+    private static bool IsStoreFault(Exception e) => e is IOException or UnauthorizedAccessException;
 }

@@ -7,12 +7,41 @@ public static class StorageModule
 {
     public static IServiceCollection AddVaultStorage(this IServiceCollection services, VaultOptions options)
     {
-        var root = Path.Combine(options.FullDataDirectory, "blobs");
-        Directory.CreateDirectory(root);
-        services.AddSingleton<IBlobStore>(new FileSystemBlobStore(root));
+        var provider = Provider(options);
+        if (provider == StoragePolicy.S3Provider)
+        {
+            var connection = StoragePolicy.ResolveS3(options); // checked now: a wrong setting stops the start, not the first upload
+            services.AddSingleton<IBlobStore>(sp => new S3BlobStore(connection, sp.GetRequiredService<ILogger<S3BlobStore>>()));
+        }
+        else
+        {
+            services.AddSingleton<IBlobStore>(FileSystemStore(options));
+        }
         services.AddSingleton<BlobStoreHealthCheck>();
         services.AddHealthChecks().AddCheck<BlobStoreHealthCheck>("blob-store", tags: ["ready"]);
         return services;
+    }
+
+    /// <summary>The store <paramref name="options"/> choose, outside dependency injection (tests, tools); the caller disposes it.</summary>
+    public static IBlobStore CreateStore(VaultOptions options, ILoggerFactory loggers) =>
+        Provider(options) == StoragePolicy.S3Provider
+            ? new S3BlobStore(StoragePolicy.ResolveS3(options), loggers.CreateLogger<S3BlobStore>())
+            : FileSystemStore(options);
+
+    private static string Provider(VaultOptions options)
+    {
+        var provider = (options.Storage.Provider ?? "").Trim().ToLowerInvariant();
+        return provider is StoragePolicy.FileSystemProvider or StoragePolicy.S3Provider
+            ? provider
+            : throw new InvalidOperationException(
+                $"Vault:Storage:Provider is \"{options.Storage.Provider}\": use \"{StoragePolicy.FileSystemProvider}\" (the embedded default) or \"{StoragePolicy.S3Provider}\".");
+    }
+
+    private static FileSystemBlobStore FileSystemStore(VaultOptions options)
+    {
+        var root = Path.Combine(options.FullDataDirectory, "blobs");
+        Directory.CreateDirectory(root);
+        return new FileSystemBlobStore(root);
     }
 
     /// <summary>
