@@ -87,8 +87,17 @@ internal sealed partial class Context
         {
             return null;
         }
-        return await client.UploadOffsetAsync(familyId, saved.UploadId) is { } offset && saved.At(offset) is { } boundary
-            ? (Math.Min(boundary.Block * DocumentFormat.ChunksPerBlock * FileEncryption.ChunkBytes, length), offset)
+        long? offset;
+        try
+        {
+            offset = await client.UploadOffsetAsync(familyId, saved.UploadId);
+        }
+        catch (VaultApiException e) when (e.Status == 403)
+        {
+            return null; // as the SDK: starting over is refused with the problem's type (a HEAD answer has no body to say it)
+        }
+        return offset is { } o && saved.At(o) is { } boundary
+            ? (Math.Min(boundary.Block * DocumentFormat.ChunksPerBlock * FileEncryption.ChunkBytes, length), o)
             : null;
     }
 

@@ -63,6 +63,27 @@ public sealed partial class CliDocumentTests
         Assert.Equal(changed, await File.ReadAllBytesAsync(output));
     }
 
+    [Fact]
+    public async Task Upload_GrantWithdrawnAfterAnInterruption_RerunRefusedNamingTheGrantItNeeds()
+    {
+        var grant = Match(await Ok(guardian, "grant", "--family", familyId, "--user", coordinatorId, "--scope", "documents:verslag",
+            "--purpose", "verslaglegging", "--permission", "write"), "Grant ([0-9a-f-]{36})");
+        var (file, _) = NewFile("verslag.pdf", Block + 1000, seed: 14);
+        string[] upload = ["doc", "upload", "--family", familyId, "--category", "verslag", file];
+        using (var killer = new Interrupt(allowed: 1))
+        {
+            await Assert.ThrowsAsync<KilledException>(() => Run(coordinator, upload, killer));
+        }
+        await Ok(guardian, "withdraw", "--family", familyId, "--grant", grant);
+
+        var refused = await Run(coordinator, upload);
+
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("(urn:vault:problem:no-consent)", refused.Err, StringComparison.Ordinal);
+        Assert.Contains("hint: Ask a guardian of the family for a grant on documents:verslag with --permission write", refused.Err,
+            StringComparison.Ordinal);
+    }
+
     public enum Tamper { FlippedByte, CutShort, Gone }
 
     [Theory]
