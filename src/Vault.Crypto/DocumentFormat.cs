@@ -14,8 +14,12 @@ public static class DocumentFormat
     public const long ChunkCiphertextBytes = FileEncryption.ChunkBytes + FileEncryption.ABytes;
     public const long BlockBytes = ChunksPerBlock * ChunkCiphertextBytes;
 
-    /// <summary>Chunks a plaintext of this length encrypts to (an empty file is one empty FINAL chunk).</summary>
-    public static long ChunkCount(long plaintextLength) => plaintextLength / FileEncryption.ChunkBytes + 1;
+    /// <summary>
+    /// Chunks a plaintext of this length encrypts to, as <see cref="FileEncryption"/> writes them: full chunks, the last one
+    /// FINAL (an empty file is one empty FINAL chunk; a file of exactly 64 KiB is one full FINAL chunk).
+    /// </summary>
+    public static long ChunkCount(long plaintextLength) =>
+        Math.Max(1, (plaintextLength + FileEncryption.ChunkBytes - 1) / FileEncryption.ChunkBytes);
 
     public static long CiphertextLength(long plaintextLength) =>
         FileEncryption.HeaderBytes + plaintextLength + FileEncryption.ABytes * ChunkCount(plaintextLength);
@@ -28,7 +32,7 @@ public static class DocumentFormat
         {
             return -1;
         }
-        var chunks = (body - 1) / ChunkCiphertextBytes + 1;
+        var chunks = (body + ChunkCiphertextBytes - 1) / ChunkCiphertextBytes;
         var plaintext = body - chunks * FileEncryption.ABytes;
         return ChunkCount(plaintext) == chunks ? plaintext : -1;
     }

@@ -86,12 +86,14 @@ public sealed class TestVectorTests
                 ["key_wrap_statement"] = Hex(KeyWrap.Statement(FamilyId, "channel:" + ChannelId, 3, UserId, DeviceId, Fill(0x77, 80))),
                 ["message_associated_data"] = Hex(MessageHeader.AssociatedData()),
                 ["audit"] = AuditVector(),
+                ["document_manifest"] = DocumentVector(device),
             },
             ["message"] = MessageVector(device),
             ["secretstream"] = new JsonObject
             {
                 ["note"] = "crypto_secretstream_xchacha20poly1305: header(24) | chunks of 64 KiB + 17; random header, so decrypt-only",
                 ["key"] = Hex(streamKey), ["plaintext"] = Hex(plaintext), ["ciphertext"] = Hex(ciphertext.ToArray()),
+                ["document_content_hash"] = Hex(DocumentFormat.ContentHash([System.Security.Cryptography.SHA256.HashData(ciphertext.ToArray())])),
             },
         };
     }
@@ -110,6 +112,29 @@ public sealed class TestVectorTests
         var opened = MessageEnvelope.Open(MessageHeader, Hex(published["envelope"]), Hex(published["epoch_key"]),
             Hex(published["sender_signing_public"]));
         Assert.Equal(published["plaintext_utf8"]!.GetValue<string>(), System.Text.Encoding.UTF8.GetString(opened));
+    }
+
+    [Fact]
+    public void DocumentContentHash_OfPublishedCiphertext_MatchesPublishedHash()
+    {
+        var published = JsonNode.Parse(File.ReadAllText(VectorFile))!["secretstream"]!;
+        var ciphertext = Hex(published["ciphertext"]);
+        Assert.True(ciphertext.Length < DocumentFormat.BlockBytes); // one block: the hash of its hash
+        Assert.Equal(Hex(published["document_content_hash"]),
+            DocumentFormat.ContentHash([System.Security.Cryptography.SHA256.HashData(ciphertext)]));
+    }
+
+    private static JsonObject DocumentVector(DeviceKeys signer)
+    {
+        var manifest = new DocumentManifest(FamilyId, "verslag", Guid.Parse("0190d0a4-0000-7000-8000-000000000007"), 2,
+            Guid.Parse("0190d0a4-0000-7000-8000-000000000008"), 3, DocumentFormat.CiphertextLength(70_000), DocumentFormat.ChunkCount(70_000),
+            Fill(0xa1), Fill(0xa2), Fill(0xa3));
+        return new JsonObject
+        {
+            ["statement"] = Hex(manifest.SignedBytes()), ["signer_signing_public"] = Hex(signer.SigningPublicKey),
+            ["signature"] = Hex(manifest.Sign(signer)), ["key_label"] = DocumentManifest.KeyLabel(manifest.DocumentId, manifest.UploadId),
+            ["metadata_label"] = DocumentManifest.MetadataLabel(manifest.DocumentId, manifest.UploadId),
+        };
     }
 
     private static JsonObject ConsentVector(DeviceKeys signer)

@@ -65,7 +65,7 @@ public abstract class DocumentScenario : IAsyncLifetime
 /// </summary>
 public abstract class DocumentTestsBase(VaultServer server) : DocumentScenario(server)
 {
-    public static TheoryData<long> EdgeSizes => new() { 0, 1, Chunk, Chunk + 1, 5L * Chunk + 7, 128L * Chunk, 2 * 128L * Chunk + 3 };
+    public static TheoryData<long> EdgeSizes => new() { 0, 1, Chunk, Chunk + 1, 5L * Chunk + 7, 128L * Chunk, 128L * Chunk + 1, 2 * 128L * Chunk + 3 };
 
     [Theory]
     [MemberData(nameof(EdgeSizes))]

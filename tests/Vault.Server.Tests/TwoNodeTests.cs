@@ -139,6 +139,42 @@ public sealed class TwoNodeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DocumentUpload_StartedOnAResumedOnB_CompletesByteExactOnEither()
+    {
+        var length = 2 * Vault.Crypto.DocumentFormat.BlockBytes + 5;
+        var checkpoint = Path.Combine(data, "upload.checkpoint");
+        using var kill = new CancellationTokenSource();
+        var options = new UploadOptions
+        {
+            Name = "plan.pdf", CheckpointPath = checkpoint, Source = "plan.pdf",
+            Progress = new OnProgress(p =>
+            {
+                if (p.Done > Vault.Crypto.DocumentFormat.BlockBytes)
+                {
+                    kill.Cancel(); // the first block is on node A; the client goes away
+                }
+            }),
+        };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            guardian.UploadDocumentAsync(familyId, "plan", new PatternStream(length, 31), options, kill.Token));
+
+        var result = await On(b, guardian).UploadDocumentAsync(familyId, "plan", new PatternStream(length, 31), options with { Progress = null });
+
+        Assert.True(result.Resumed);
+        foreach (var reader in new[] { guardian, On(b, guardian) })
+        {
+            using var sink = new HashSinkStream();
+            await reader.DownloadDocumentAsync(familyId, result.DocumentId, 1, sink);
+            Assert.Equal(PatternStream.Hash(length, 31), sink.Hash());
+        }
+    }
+
+    private sealed class OnProgress(Action<TransferProgress> report) : IProgress<TransferProgress>
+    {
+        public void Report(TransferProgress value) => report(value);
+    }
+
+    [Fact]
     public async Task AuditLog_WrittenByBothNodes_VerifiesAsOneTree()
     {
         await guardian.SendAsync(familyId, intro.Id, "via A");
