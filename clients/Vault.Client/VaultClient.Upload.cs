@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Vault.Contracts;
@@ -62,9 +61,9 @@ public sealed partial class VaultClient
             }
         }
         var result = await CompleteUploadAsync(checkpoint, boundary.BlockHashes, options, resumed, ct);
-        if (options.CheckpointPath is { } done2)
+        if (options.CheckpointPath is { } finished)
         {
-            File.Delete(done2);
+            File.Delete(finished); // it holds the file key: gone once the version exists
         }
         CryptographicOperations.ZeroMemory(checkpoint.FileKey);
         return result;
