@@ -61,9 +61,9 @@ public sealed partial class VaultClient
             }
         }
         var result = await CompleteUploadAsync(checkpoint, boundary.BlockHashes, options, resumed, ct);
-        if (options.CheckpointPath is { } finished)
+        if (options.CheckpointPath is { } used)
         {
-            File.Delete(finished); // it holds the file key: gone once the version exists
+            File.Delete(used); // it holds the file key: gone once the version exists
         }
         CryptographicOperations.ZeroMemory(checkpoint.FileKey);
         return result;
