@@ -77,12 +77,17 @@ public sealed class ServerProcess : IAsyncDisposable
         return new ServerProcess(name, start, answersStats: true, binaryUrl: null);
     }
 
-    /// <summary>The server's own build output (copied beside this program), configured through environment variables.</summary>
-    public static ServerProcess StartBinary(string name, Uri url, IReadOnlyDictionary<string, string> settings, bool fixedGcHeaps = true)
+    /// <summary>
+    /// The server's own build output (copied beside this program, or in <paramref name="directory"/>: another build),
+    /// configured through environment variables.
+    /// </summary>
+    public static ServerProcess StartBinary(string name, Uri url, IReadOnlyDictionary<string, string> settings, bool fixedGcHeaps = true,
+        string? directory = null)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Vault.Server.dll");
+        directory ??= AppContext.BaseDirectory;
+        var dll = Path.Combine(directory, "Vault.Server.dll");
         var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
-        var start = new ProcessStartInfo(dotnet) { ArgumentList = { dll, "--urls", url.ToString().TrimEnd('/') }, WorkingDirectory = AppContext.BaseDirectory };
+        var start = new ProcessStartInfo(dotnet) { ArgumentList = { dll, "--urls", url.ToString().TrimEnd('/') }, WorkingDirectory = directory };
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         foreach (var (key, value) in settings)

@@ -41,13 +41,19 @@ public sealed class ClientProcess : IAsyncDisposable
 
     public int Pid => process.Id;
 
+    /// <summary>This program, or its build in <paramref name="directory"/> (--baseline), as a client of <paramref name="server"/>.</summary>
     public static async Task<ClientProcess> StartAsync(Uri server, Guid familyId, string invitation, string username,
-        IReadOnlyDictionary<string, string> environment, CancellationToken ct)
+        IReadOnlyDictionary<string, string> environment, string? directory, CancellationToken ct)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
-        var start = Path.GetFileNameWithoutExtension(self) == "dotnet"
-            ? new ProcessStartInfo(self) { ArgumentList = { typeof(ClientProcess).Assembly.Location } }
-            : new ProcessStartInfo(self);
+        var start = directory is not null
+            ? new ProcessStartInfo(Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet")
+            {
+                ArgumentList = { Path.Combine(directory, Path.GetFileName(typeof(ClientProcess).Assembly.Location)) },
+            }
+            : Path.GetFileNameWithoutExtension(self) == "dotnet"
+                ? new ProcessStartInfo(self) { ArgumentList = { typeof(ClientProcess).Assembly.Location } }
+                : new ProcessStartInfo(self);
         foreach (var arg in new[] { "documents-client", server.ToString(), familyId.ToString(), invitation, username })
         {
             start.ArgumentList.Add(arg);

@@ -30,7 +30,9 @@ public static class DocumentsCommand
 {
     private sealed record Invited(Guid FamilyId, string Code, string Username);
 
-    private sealed record Store(string Name, string DataDirectory, IReadOnlyDictionary<string, string> Settings, Queue<Invited> Families);
+    /// <summary>A store under test with one build (<see cref="Build"/> null: this one) and a data directory of its own.</summary>
+    private sealed record Store(string Name, string DataDirectory, IReadOnlyDictionary<string, string> Settings, Queue<Invited> Families,
+        string? Build);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -93,7 +95,12 @@ public static class DocumentsCommand
                 {
                     settings[key] = value;
                 }
-                stores.Add(await SetUpAsync(name, Path.Combine(root, name), settings, options.SizesMiB.Count * options.Repeat, output, ct));
+                var count = options.SizesMiB.Count * options.Repeat;
+                stores.Add(await SetUpAsync(name, Path.Combine(root, name), settings, count, null, output, ct));
+                if (options.Baseline is { } baseline)
+                {
+                    stores.Add(await SetUpAsync(name + "-baseline", Path.Combine(root, name + "-baseline"), settings, count, baseline, output, ct));
+                }
             }
             // Interleaved (round by round, store by store) so that the machine's slower minutes spread over everything.
             for (var round = 1; round <= options.Repeat; round++)
@@ -161,10 +168,10 @@ public static class DocumentsCommand
 
     /// <summary>A data directory with an admin, a coordinator, and a family per measurement with a guardian's invitation.</summary>
     private static async Task<Store> SetUpAsync(string name, string data, IReadOnlyDictionary<string, string> settings, int families,
-        TextWriter output, CancellationToken ct)
+        string? build, TextWriter output, CancellationToken ct)
     {
         Directory.CreateDirectory(data);
-        await using var server = StartServer(name + "-setup", data, settings);
+        await using var server = StartServer(name + "-setup", data, settings, build);
         var url = await server.Url.WaitAsync(TimeSpan.FromMinutes(2), ct);
         var admin = NewClient(url);
         await RegisterAsync(admin, await server.AdminInvitation.WaitAsync(TimeSpan.FromMinutes(2), ct), "admin", ct);
@@ -178,8 +185,8 @@ public static class DocumentsCommand
             var invitation = await coordinator.InviteToFamilyAsync(family.Id, Roles.Guardian, ct: ct);
             invited.Enqueue(new Invited(family.Id, invitation.Code, Invariant($"moeder-{name}-{i}")));
         }
-        output.WriteLine(Invariant($"store {name}: data in {data}; {families} families, each with a guardian's invitation"));
-        return new Store(name, data, settings, invited);
+        output.WriteLine(Invariant($"store {name}: data in {data}; {families} families, each with a guardian's invitation; build {build ?? "this one"}"));
+        return new Store(name, data, settings, invited, build);
     }
 
     private static async Task<Measurement> MeasureAsync(Store store, long bytes, int round, int seed, string? perf, CancellationToken ct)
@@ -187,9 +194,9 @@ public static class DocumentsCommand
         var family = store.Families.Dequeue();
         var load = MachineSampler.LoadAverage();
         var environment = perf is null ? new Dictionary<string, string>() : Perf.Environment;
-        await using var server = StartServer(Invariant($"vault-{store.Name}"), store.DataDirectory, store.Settings.Concat(environment));
+        await using var server = StartServer(Invariant($"vault-{store.Name}"), store.DataDirectory, store.Settings.Concat(environment), store.Build);
         var url = await server.Url.WaitAsync(TimeSpan.FromMinutes(2), ct);
-        await using var client = await ClientProcess.StartAsync(url, family.FamilyId, family.Code, family.Username, environment, ct);
+        await using var client = await ClientProcess.StartAsync(url, family.FamilyId, family.Code, family.Username, environment, store.Build, ct);
         var name = Invariant($"{store.Name}-{bytes >> 20}mib-round{round}");
         // Two passes: the runtime starts counting calls (for tier 1) only once tier-0 compiling has paused, so the first
         // pass mostly compiles tier 0 and the second one makes the hot methods reach tier 1 before anything is measured.
@@ -251,14 +258,14 @@ public static class DocumentsCommand
     /// The server's own build output on a free loopback port; its GC as built (server GC, DATAS on): memory is measured.
     /// Settings become environment variables (":" as "__"), so a DOTNET_ variable can ride along.
     /// </summary>
-    private static ServerProcess StartServer(string name, string data, IEnumerable<KeyValuePair<string, string>> settings)
+    private static ServerProcess StartServer(string name, string data, IEnumerable<KeyValuePair<string, string>> settings, string? build)
     {
         var all = new Dictionary<string, string>(BenchServer.LoadSettings) { ["Vault:DataDirectory"] = data };
         foreach (var (key, value) in settings)
         {
             all[key] = value;
         }
-        return ServerProcess.StartBinary(name, new Uri(Invariant($"http://127.0.0.1:{FreePort()}/")), all, fixedGcHeaps: false);
+        return ServerProcess.StartBinary(name, new Uri(Invariant($"http://127.0.0.1:{FreePort()}/")), all, fixedGcHeaps: false, build);
     }
 
     private static VaultClient NewClient(Uri url) => new(new HttpClient { BaseAddress = url });
@@ -276,7 +283,7 @@ public static class DocumentsCommand
     [
         Invariant($"# Vault documents: upload and download end to end, {DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}"),
         Invariant($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, load average at start {MachineSampler.LoadAverage()}"),
-        "commit: " + CompareCommand.Commit(),
+        "commit: " + CompareCommand.Commit() + (options.Baseline is { } b ? " (baseline: the build in " + b + ")" : ""),
         "command: dotnet run -c Release --project tests/Vault.Benchmarks -- documents " + string.Join(' ', args),
         Invariant($"sizes {string.Join(", ", options.SizesMiB)} MiB; stores {string.Join(", ", options.Stores)}; {options.Repeat} measurements each (fresh server and client process each); limits: {options.LimitSamples} samples before and after, {options.CryptoMiB} MiB crypto / {options.DiskMiB} MiB disk per sample; data under {root}"),
         "processes: driver (this one: limits, setup); server = Vault.Server.dll as built (Production, SQLite, server GC with DATAS, settings of BenchServer.LoadSettings); client = this program's documents-client (the SDK, workstation GC); s3rver = node",

@@ -18,6 +18,8 @@ public sealed record DocumentsOptions
           --disk-mib N            bytes per disk sample (default 1024)
           --data DIR              where the servers, s3rver and the disk samples write (default: a new folder in the temp
                                   folder, removed after the run); the disk limit is measured in DIR/fs, the file store's data directory
+          --baseline DIR          A/B: also measure another build (DIR = its tests/Vault.Benchmarks/bin/Release/net10.0: its
+                                  server binary and its SDK client), alternating with this one, as store "NAME-baseline"
           --server-setting K=V    extra server configuration, repeatable (e.g. Vault:Documents:MaxPatchBytes=...)
           --perf DIR              profile: `perf record -g` on the server and the client during each transfer, into DIR
                                   (both run with DOTNET_PerfMapEnabled=1 so that perf names JIT-compiled methods)
@@ -36,6 +38,7 @@ public sealed record DocumentsOptions
     public IReadOnlyDictionary<string, string> ServerSettings { get; init; } = new Dictionary<string, string>();
     public string? Markdown { get; init; }
     public string? Perf { get; init; }
+    public string? Baseline { get; init; }
     public TimeSpan MaxTime { get; init; } = TimeSpan.FromSeconds(3600);
 
     public static DocumentsOptions Parse(string[] args)
@@ -57,6 +60,7 @@ public sealed record DocumentsOptions
                 .Select(x => args[x.i + 1].Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]),
             Markdown = Text("--markdown"),
             Perf = Text("--perf"),
+            Baseline = Text("--baseline") is { } baseline ? Path.GetFullPath(baseline) : null,
             MaxTime = TimeSpan.FromSeconds(Int("--max-seconds", 3600)),
         };
     }
@@ -67,5 +71,7 @@ public sealed record DocumentsOptions
         : Stores.Count == 0 || Stores.Any(s => s is not ("fs" or "s3")) ? "--stores: fs, s3 or fs,s3"
         : Repeat < 1 || LimitSamples < 1 ? "--repeat and --limit-samples: at least 1"
         : CryptoMiB < 8 || DiskMiB < 8 ? "--crypto-mib and --disk-mib: at least 8"
+        : Baseline is { } b && !(File.Exists(Path.Combine(b, "Vault.Server.dll")) && File.Exists(Path.Combine(b, "Vault.Benchmarks.dll")))
+            ? "--baseline: a build output folder with Vault.Server.dll and Vault.Benchmarks.dll (e.g. another checkout's tests/Vault.Benchmarks/bin/Release/net10.0)"
         : null;
 }
