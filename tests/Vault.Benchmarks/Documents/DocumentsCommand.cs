@@ -1,12 +1,6 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using OtpNet;
 using Vault.Benchmarks.Compare;
 using Vault.Client;
-using Vault.Contracts;
-using Vault.Contracts.Families;
-using Vault.Contracts.Identity;
 using static Vault.Benchmarks.Stats;
 
 namespace Vault.Benchmarks.Documents;
@@ -28,12 +22,6 @@ public sealed record Measurement(string Store, long Bytes, int Round, TransferRe
 /// </summary>
 public static class DocumentsCommand
 {
-    private sealed record Invited(Guid FamilyId, string Code, string Username);
-
-    /// <summary>A store under test with one build (<see cref="Build"/> null: this one) and a data directory of its own.</summary>
-    private sealed record Store(string Name, string DataDirectory, IReadOnlyDictionary<string, string> Settings, Queue<Invited> Families,
-        string? Build);
-
     public static async Task<int> RunAsync(string[] args)
     {
         if (args.Contains("--help"))
@@ -96,10 +84,10 @@ public static class DocumentsCommand
                     settings[key] = value;
                 }
                 var count = options.SizesMiB.Count * options.Repeat;
-                stores.Add(await SetUpAsync(name, Path.Combine(root, name), settings, count, null, output, ct));
+                stores.Add(await DocumentsSetup.SetUpAsync(name, Path.Combine(root, name), settings, count, null, output, ct));
                 if (options.Baseline is { } baseline)
                 {
-                    stores.Add(await SetUpAsync(name + "-baseline", Path.Combine(root, name + "-baseline"), settings, count, baseline, output, ct));
+                    stores.Add(await DocumentsSetup.SetUpAsync(name + "-baseline", Path.Combine(root, name + "-baseline"), settings, count, baseline, output, ct));
                 }
             }
             // Interleaved (round by round, store by store) so that the machine's slower minutes spread over everything.
@@ -166,35 +154,12 @@ public static class DocumentsCommand
         }
     }
 
-    /// <summary>A data directory with an admin, a coordinator, and a family per measurement with a guardian's invitation.</summary>
-    private static async Task<Store> SetUpAsync(string name, string data, IReadOnlyDictionary<string, string> settings, int families,
-        string? build, TextWriter output, CancellationToken ct)
-    {
-        Directory.CreateDirectory(data);
-        await using var server = StartServer(name + "-setup", data, settings, build);
-        var url = await server.Url.WaitAsync(TimeSpan.FromMinutes(2), ct);
-        var admin = NewClient(url);
-        await RegisterAsync(admin, await server.AdminInvitation.WaitAsync(TimeSpan.FromMinutes(2), ct), "admin", ct);
-        var coordinator = NewClient(url);
-        await RegisterAsync(coordinator, (await admin.CreateInvitationAsync(Roles.Coordinator, ct: ct)).Code, "coordinator", ct);
-        var invited = new Queue<Invited>();
-        for (var i = 0; i < families; i++)
-        {
-            var family = await coordinator.CreateFamilyAsync(new CreateFamilyRequest(Invariant($"KG-{name}-{i}"), "GM0363",
-                new DateOnly(2026, 11, 1), new DateOnly(2027, 5, 1)), ct);
-            var invitation = await coordinator.InviteToFamilyAsync(family.Id, Roles.Guardian, ct: ct);
-            invited.Enqueue(new Invited(family.Id, invitation.Code, Invariant($"moeder-{name}-{i}")));
-        }
-        output.WriteLine(Invariant($"store {name}: data in {data}; {families} families, each with a guardian's invitation; build {build ?? "this one"}"));
-        return new Store(name, data, settings, invited, build);
-    }
-
     private static async Task<Measurement> MeasureAsync(Store store, long bytes, int round, int seed, string? perf, CancellationToken ct)
     {
         var family = store.Families.Dequeue();
         var load = MachineSampler.LoadAverage();
         var environment = perf is null ? new Dictionary<string, string>() : Perf.Environment;
-        await using var server = StartServer(Invariant($"vault-{store.Name}"), store.DataDirectory, store.Settings.Concat(environment), store.Build);
+        await using var server = DocumentsSetup.StartServer(Invariant($"vault-{store.Name}"), store.DataDirectory, store.Settings.Concat(environment), store.Build);
         var url = await server.Url.WaitAsync(TimeSpan.FromMinutes(2), ct);
         await using var client = await ClientProcess.StartAsync(url, family.FamilyId, family.Code, family.Username, environment, store.Build, ct);
         var name = Invariant($"{store.Name}-{bytes >> 20}mib-round{round}");
@@ -254,31 +219,6 @@ public static class DocumentsCommand
     private static ServerSide ServerAfter(ServerProcess server, double cpuStart, long rssBefore) =>
         new((server.Cpu()?.TotalSeconds ?? double.NaN) - cpuStart, ProcMemory.Peak(server.Pid), rssBefore);
 
-    /// <summary>
-    /// The server's own build output on a free loopback port; its GC as built (server GC, DATAS on): memory is measured.
-    /// Settings become environment variables (":" as "__"), so a DOTNET_ variable can ride along.
-    /// </summary>
-    private static ServerProcess StartServer(string name, string data, IEnumerable<KeyValuePair<string, string>> settings, string? build)
-    {
-        var all = new Dictionary<string, string>(BenchServer.LoadSettings) { ["Vault:DataDirectory"] = data };
-        foreach (var (key, value) in settings)
-        {
-            all[key] = value;
-        }
-        return ServerProcess.StartBinary(name, new Uri(Invariant($"http://127.0.0.1:{FreePort()}/")), all, fixedGcHeaps: false, build);
-    }
-
-    private static VaultClient NewClient(Uri url) => new(new HttpClient { BaseAddress = url });
-
-    private static async Task RegisterAsync(VaultClient client, string code, string username, CancellationToken ct)
-    {
-        var registered = await client.AcceptInvitationAsync(code, username, Roster.Passphrase, "laptop", ct);
-        await client.LoginAsync(username, Roster.Passphrase, registered.DeviceId, client.Session!.Device, Totp(registered), ct);
-    }
-
-    private static string? Totp(RegisterResponse registered) =>
-        registered.Totp is { } totp ? new Totp(Base32Encoding.ToBytes(totp.Secret)).ComputeTotp(DateTime.UtcNow) : null;
-
     private static List<string> Header(string[] args, DocumentsOptions options, string root) =>
     [
         Invariant($"# Vault documents: upload and download end to end, {DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}"),
@@ -288,13 +228,6 @@ public static class DocumentsCommand
         Invariant($"sizes {string.Join(", ", options.SizesMiB)} MiB; stores {string.Join(", ", options.Stores)}; {options.Repeat} measurements each (fresh server and client process each); limits: {options.LimitSamples} samples before and after, {options.CryptoMiB} MiB crypto / {options.DiskMiB} MiB disk per sample; data under {root}"),
         "processes: driver (this one: limits, setup); server = Vault.Server.dll as built (Production, SQLite, server GC with DATAS, settings of BenchServer.LoadSettings); client = this program's documents-client (the SDK, workstation GC); s3rver = node",
     ];
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static void TryDelete(string directory)
     {
