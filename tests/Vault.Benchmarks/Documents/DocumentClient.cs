@@ -47,7 +47,14 @@ public static class DocumentClient
             var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (words is ["warmup"])
             {
-                Console.WriteLine(Prefix + "warm " + (await WarmUpAsync(client, familyId)).ToString(CultureInfo.InvariantCulture));
+                try
+                {
+                    Console.WriteLine(Prefix + "warm " + (await WarmUpAsync(client, familyId)).ToString(CultureInfo.InvariantCulture));
+                }
+                catch (InvalidOperationException e)
+                {
+                    Console.WriteLine(Prefix + "error " + e.Message); // the driver reports it as this measurement's failure
+                }
                 continue;
             }
             var result = words switch
