@@ -250,7 +250,7 @@ public static class CompareCommand
         "driver: this process (SDK clients with all their cryptography, or bare SignalR clients); each server in its own process (server GC, DATAS off); all share the machine's cores",
     ];
 
-    private static string Commit()
+    internal static string Commit()
     {
         try
         {

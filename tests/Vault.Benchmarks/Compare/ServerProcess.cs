@@ -28,7 +28,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     private readonly Uri? binaryUrl; // the server's own binary: listening once it logs "Application started"
 
-    private ServerProcess(string name, ProcessStartInfo start, bool answersStats, Uri? binaryUrl)
+    private ServerProcess(string name, ProcessStartInfo start, bool answersStats, Uri? binaryUrl, bool fixedGcHeaps = true)
     {
         this.name = name;
         this.answersStats = answersStats;
@@ -36,7 +36,11 @@ public sealed class ServerProcess : IAsyncDisposable
         // Server GC without DATAS (its default since .NET 9): DATAS grows and shrinks the number of heaps at run time, and
         // GC.GetTotalAllocatedBytes then sums only the active heaps, so it can drop (dotnet/runtime#131069): one phase
         // measured a negative allocation. A fixed heap count keeps the figure monotonic; all servers run alike.
-        start.Environment["DOTNET_GCDynamicAdaptationMode"] = "0";
+        // (`documents` measures peak memory instead and runs the server's binary with the GC it is built for: fixedGcHeaps false.)
+        if (fixedGcHeaps)
+        {
+            start.Environment["DOTNET_GCDynamicAdaptationMode"] = "0";
+        }
         start.RedirectStandardOutput = true;
         start.RedirectStandardInput = true;
         start.RedirectStandardError = true;
@@ -73,19 +77,24 @@ public sealed class ServerProcess : IAsyncDisposable
         return new ServerProcess(name, start, answersStats: true, binaryUrl: null);
     }
 
-    /// <summary>The server's own build output (copied beside this program), configured through environment variables.</summary>
-    public static ServerProcess StartBinary(string name, Uri url, IReadOnlyDictionary<string, string> settings)
+    /// <summary>
+    /// The server's own build output (copied beside this program, or in <paramref name="directory"/>: another build),
+    /// configured through environment variables.
+    /// </summary>
+    public static ServerProcess StartBinary(string name, Uri url, IReadOnlyDictionary<string, string> settings, bool fixedGcHeaps = true,
+        string? directory = null)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Vault.Server.dll");
+        directory ??= AppContext.BaseDirectory;
+        var dll = Path.Combine(directory, "Vault.Server.dll");
         var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
-        var start = new ProcessStartInfo(dotnet) { ArgumentList = { dll, "--urls", url.ToString().TrimEnd('/') }, WorkingDirectory = AppContext.BaseDirectory };
+        var start = new ProcessStartInfo(dotnet) { ArgumentList = { dll, "--urls", url.ToString().TrimEnd('/') }, WorkingDirectory = directory };
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         foreach (var (key, value) in settings)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
-        return new ServerProcess(name, start, answersStats: false, binaryUrl: url);
+        return new ServerProcess(name, start, answersStats: false, binaryUrl: url, fixedGcHeaps);
     }
 
     /// <summary>Server CPU time (user + system) so far, from /proc/&lt;pid&gt;/stat; null where there is no /proc.</summary>
