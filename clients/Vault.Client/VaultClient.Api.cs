@@ -36,8 +36,14 @@ public sealed partial class VaultClient
         {
             request.Content = JsonContent.Create(body, body.GetType(), options: Json);
         }
+        return await ApiResponseAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+    }
+
+    /// <summary>Any request (a raw body, a streamed answer) with a current token; a refusal throws VaultApiException.</summary>
+    internal async Task<HttpResponseMessage> ApiResponseAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken ct)
+    {
         Authorize(request, await AccessTokenAsync(ct));
-        var response = await http.SendAsync(request, ct);
+        var response = await http.SendAsync(request, completion, ct);
         try
         {
             await EnsureSuccessAsync(response, ct);

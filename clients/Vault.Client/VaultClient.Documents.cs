@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Vault.Contracts;
@@ -103,9 +102,7 @@ public sealed partial class VaultClient
         var (fileKey, metadata) = await OpenVersionAsync(v, ct);
         using var request = new HttpRequestMessage(HttpMethod.Get,
             $"/families/{familyId}/documents/{documentId}/versions/{v.Version}/content");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await AccessTokenAsync(ct));
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        await EnsureSuccessAsync(response, ct);
+        using var response = await ApiResponseAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         await using var content = await response.Content.ReadAsStreamAsync(ct);
         try
         {

@@ -112,13 +112,16 @@ public sealed partial class VaultClient
     public async Task<long?> UploadOffsetAsync(Guid familyId, Guid uploadId, CancellationToken ct = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Head, $"/families/{familyId}/documents/uploads/{uploadId}");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await AccessTokenAsync(ct));
-        using var response = await http.SendAsync(request, ct);
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        HttpResponseMessage response;
+        try
+        {
+            response = await ApiResponseAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        }
+        catch (VaultApiException e) when (e.Status == 404)
         {
             return null;
         }
-        await EnsureSuccessAsync(response, ct);
+        using var _ = response;
         return response.Headers.TryGetValues(TusHeaders.Offset, out var values) && long.TryParse(values.FirstOrDefault(),
             System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var offset)
             ? offset
@@ -128,12 +131,10 @@ public sealed partial class VaultClient
     private async Task PatchAsync(Guid familyId, Guid uploadId, long offset, HttpContent body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Patch, $"/families/{familyId}/documents/uploads/{uploadId}") { Content = body };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await AccessTokenAsync(ct));
         request.Headers.Add(TusHeaders.Resumable, TusHeaders.Version);
         request.Headers.Add(TusHeaders.Offset, offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
         body.Headers.ContentType = new MediaTypeHeaderValue(TusHeaders.ContentType);
-        using var response = await http.SendAsync(request, ct);
-        await EnsureSuccessAsync(response, ct);
+        using var response = await ApiResponseAsync(request, HttpCompletionOption.ResponseContentRead, ct);
     }
 
     /// <summary>Seals the file key and metadata under the category's current epoch, signs the manifest, and completes.</summary>

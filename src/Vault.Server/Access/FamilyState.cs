@@ -55,6 +55,17 @@ public sealed class FamilyState
     /// The purpose under which a member may use a scope with a permission now, or null: guardians are the family, a
     /// child reads and writes a channel about itself, anyone else needs a grant in force within their role's limits.
     /// </summary>
+    /// <summary>
+    /// Why a write under <paramref name="epoch"/> may not go ahead, or null: writes go under the scope's current epoch, and
+    /// not before a ring that access changes made stale rotates (messages and document versions alike).
+    /// </summary>
+    public Infrastructure.Problem? EpochProblem(string scope, int epoch, string ring = "channel", string write = "send") =>
+        Rings.TryGetValue(scope, out var current) && !current.Stale && current.CurrentEpoch == epoch
+            ? null
+            : new Infrastructure.Problem(409, ProblemTypes.StaleEpoch, current is { Stale: true }
+                ? $"Access changed: rotate the {ring}'s key ring, then {write}."
+                : $"{char.ToUpperInvariant(write[0])}{write[1..]} under the current epoch ({current?.CurrentEpoch}).");
+
     public string? PurposeOf(Guid userId, string scope, string permission, long nowUnixMs)
     {
         if (!Members.TryGetValue(userId, out var member))

@@ -31,7 +31,7 @@ internal sealed class DocumentVersions(VaultDbContext db, AccessCache cache, Aud
             return new(null, invalid);
         }
         var state = await cache.GetCurrentAsync(upload.FamilyId, ct);
-        if (Messaging.SendPipeline.EpochProblem(state, scope, request.Epoch, "category", "complete") is { } stale)
+        if (state.EpochProblem(scope, request.Epoch, "category", "complete") is { } stale)
         {
             return new(null, stale);
         }

@@ -43,7 +43,7 @@ internal sealed class SendItem(SendPipeline pipeline, Actor actor, Guid familyId
         {
             return SendOutcome.Refused(SendPipeline.Archived);
         }
-        if (SendPipeline.EpochProblem(state, scope, request.Epoch) is { } stale)
+        if (state.EpochProblem(scope, request.Epoch) is { } stale)
         {
             return SendOutcome.Refused(stale);
         }

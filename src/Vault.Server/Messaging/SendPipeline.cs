@@ -66,7 +66,7 @@ public sealed class SendPipeline(AccessCache cache, AuditLog writer, FanOut fanO
         {
             return SendOutcome.Refused(Archived);
         }
-        if (EpochProblem(state, scope, request!.Epoch) is { } stale)
+        if (state.EpochProblem(scope, request!.Epoch) is { } stale)
         {
             return SendOutcome.Refused(stale);
         }
@@ -86,14 +86,6 @@ public sealed class SendPipeline(AccessCache cache, AuditLog writer, FanOut fanO
 
     internal static readonly Problem BadSignature =
         new(400, ProblemTypes.InvalidSignature, "The envelope's signature does not verify for your device and its header.");
-
-    /// <summary>Writes go under the scope's current epoch, and not before a ring that access changes made stale rotates.</summary>
-    internal static Problem? EpochProblem(FamilyState state, string scope, int epoch, string ring = "channel", string write = "send") =>
-        state.Rings.TryGetValue(scope, out var current) && !current.Stale && current.CurrentEpoch == epoch
-            ? null
-            : new Problem(409, ProblemTypes.StaleEpoch, current is { Stale: true }
-                ? $"Access changed: rotate the {ring}'s key ring, then {write}."
-                : $"{char.ToUpperInvariant(write[0])}{write[1..]} under the current epoch ({current?.CurrentEpoch}).");
 
     private Problem? Validate(SendMessageRequest? request)
     {

@@ -69,20 +69,7 @@ public sealed class FileSystemBlobStore(string root) : IBlobStore
         return Task.CompletedTask;
     }
 
-    public async Task<bool> IsReadyAsync(CancellationToken ct = default)
-    {
-        try
-        {
-            const string probe = "health/probe";
-            await PutAsync(probe, new MemoryStream([1]), 1, ct);
-            await DeleteAsync(probe, ct);
-            return true;
-        }
-        catch (BlobStoreUnavailableException)
-        {
-            return false;
-        }
-    }
+    public Task<bool> IsReadyAsync(CancellationToken ct = default) => BlobStoreProbe.IsReadyAsync(this, ct);
 
     private string PathFor(string key)
     {

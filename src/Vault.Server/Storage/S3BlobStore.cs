@@ -121,20 +121,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         }
     }
 
-    public async Task<bool> IsReadyAsync(CancellationToken ct = default)
-    {
-        try
-        {
-            const string probe = "health/probe";
-            await PutAsync(probe, new MemoryStream([1]), 1, ct);
-            await DeleteAsync(probe, ct);
-            return true;
-        }
-        catch (BlobStoreUnavailableException)
-        {
-            return false;
-        }
-    }
+    public Task<bool> IsReadyAsync(CancellationToken ct = default) => BlobStoreProbe.IsReadyAsync(this, ct);
 
     public void Dispose() => client.Dispose();
 
