@@ -40,6 +40,8 @@ public abstract class VaultDbContext : IdentityDbContext<VaultUser, IdentityRole
     public DbSet<Documents.DocumentVersion> DocumentVersions => Set<Documents.DocumentVersion>();
     public DbSet<Documents.DocumentUpload> DocumentUploads => Set<Documents.DocumentUpload>();
     public DbSet<Documents.UploadSegment> UploadSegments => Set<Documents.UploadSegment>();
+    public DbSet<DataSubject.SubjectRequest> SubjectRequests => Set<DataSubject.SubjectRequest>();
+    public DbSet<DataSubject.Erasure> Erasures => Set<DataSubject.Erasure>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<AuditTile> AuditTiles => Set<AuditTile>();
     public DbSet<AuditTreeHead> AuditTreeHeads => Set<AuditTreeHead>();

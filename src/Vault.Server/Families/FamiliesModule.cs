@@ -79,7 +79,7 @@ public static class FamiliesModule
     }
 
     private static async Task<IResult> UpdateTraject(Guid familyId, UpdateTrajectRequest request, HttpContext http,
-        FamilyAccess access, VaultDbContext db, AuditLog audit, CancellationToken ct)
+        FamilyAccess access, VaultDbContext db, AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
         var actor = Actor.From(http);
         var check = await access.CheckMemberAsync(actor, familyId, AuditActions.TrajectUpdated, ConsentScopes.Progress, ct,
@@ -96,6 +96,10 @@ public static class FamiliesModule
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.TrajectUpdated, familyId, ConsentScopes.Progress), ct);
         family.Status = request.Status;
         family.PlannedEnd = request.PlannedEnd;
+        // The retention clocks run from the day the traject ended; reopening it stops them.
+        family.EndedOn = request.Status is "completed" or "stopped"
+            ? family.EndedOn ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime)
+            : null;
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }

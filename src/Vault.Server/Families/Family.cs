@@ -13,6 +13,19 @@ public sealed class Family
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? LastActivity { get; set; }
 
+    /// <summary>The day the traject ended (completed or stopped): the retention clocks run from here.</summary>
+    public DateOnly? EndedOn { get; set; }
+
+    /// <summary>Set while the family is restricted (AVG article 18): readable, every write refused.</summary>
+    public DateTimeOffset? RestrictedAt { get; set; }
+
+    /// <summary>A retention duty (e.g. the Jeugdwet's 20 years) that blocks erasure, with its ground as shown to the requester.</summary>
+    public string? LegalHoldGround { get; set; }
+    public DateOnly? LegalHoldUntil { get; set; }
+
+    /// <summary>Set when an erasure begins: from then on the family answers 404 to everyone while it is taken apart.</summary>
+    public DateTimeOffset? ErasingSince { get; set; }
+
     /// <summary>Changes with every change to who may do what in the family (see Access/AccessStamps).</summary>
     public Guid AccessStamp { get; set; } = Guid.NewGuid();
 }

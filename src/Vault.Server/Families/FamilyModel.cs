@@ -11,6 +11,7 @@ internal sealed class FamilyModel : IEntityTypeConfiguration<Family>, IEntityTyp
         family.Property(f => f.Reference).HasMaxLength(64);
         family.Property(f => f.Gemeente).HasMaxLength(16);
         family.Property(f => f.Status).HasMaxLength(16);
+        family.Property(f => f.LegalHoldGround).HasMaxLength(500);
     }
 
     public void Configure(EntityTypeBuilder<Membership> membership)
