@@ -49,6 +49,10 @@ public static class ProblemTypes
     public const string InvalidManifest = Prefix + "invalid-manifest";
     public const string StoreUnavailable = Prefix + "store-unavailable";
 
+    public const string FamilyRestricted = Prefix + "family-restricted";
+    public const string LegalHold = Prefix + "legal-hold";
+    public const string RequestClosed = Prefix + "request-closed";
+
     public static string ForStatus(int status) => status switch
     {
         400 => MalformedRequest,

@@ -3,6 +3,7 @@ using Vault.Server.Audit;
 using Vault.Server.Cluster;
 using Vault.Server.Consent;
 using Vault.Server.Data;
+using Vault.Server.DataSubject;
 using Vault.Server.Documents;
 using Vault.Server.Families;
 using Vault.Server.Identity;
@@ -25,11 +26,13 @@ builder.Services
     .AddVaultConsent()
     .AddVaultKeys()
     .AddVaultMessaging(options)
-    .AddVaultDocuments();
+    .AddVaultDocuments()
+    .AddVaultDataSubject();
 
 var app = builder.Build();
 
 app.UseVaultPipeline();
+app.UseVaultRestriction();
 app.MapVaultHealth();
 app.MapVaultApiDescription();
 app.MapVaultIdentity();
@@ -39,5 +42,6 @@ app.MapVaultConsent();
 app.MapVaultAudit();
 app.MapVaultMessaging();
 app.MapVaultDocuments(options);
+app.MapVaultDataSubject();
 
 app.Run();

@@ -116,6 +116,7 @@ public sealed class AccessStamps : SaveChangesInterceptor, IDbTransactionInterce
                 case KeyRing r: families.Add(r.FamilyId); break;
                 case Channel c when entry.State != EntityState.Modified || IsAccessChange(entry): families.Add(c.FamilyId); break;
                 case Device d: users.Add(d.UserId); break;
+                case Family f when IsFamilyAccessChange(entry): families.Add(f.Id); break;
             }
         }
         if (grants.Count > 0)
@@ -146,6 +147,11 @@ public sealed class AccessStamps : SaveChangesInterceptor, IDbTransactionInterce
         }
         Remember(db, families);
     }
+
+    // Restriction and erasure change what everyone may do; traject fields change no one's access.
+    private static bool IsFamilyAccessChange(Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry entry) =>
+        entry.State != EntityState.Modified
+        || entry.Property(nameof(Family.RestrictedAt)).IsModified || entry.Property(nameof(Family.ErasingSince)).IsModified;
 
     // Retention, LastSeq and other bookkeeping on a channel change nobody's access.
     private static bool IsAccessChange(Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry entry) =>

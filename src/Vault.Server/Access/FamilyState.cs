@@ -18,17 +18,18 @@ namespace Vault.Server.Access;
 /// </summary>
 public sealed class FamilyState
 {
-    public static readonly FamilyState Missing = new(Guid.Empty, Guid.Empty, exists: false, FrozenDictionary<Guid, MemberState>.Empty,
+    public static readonly FamilyState Missing = new(Guid.Empty, Guid.Empty, exists: false, restricted: false, FrozenDictionary<Guid, MemberState>.Empty,
         FrozenDictionary<string, GrantState[]>.Empty, FrozenDictionary<Guid, ChannelState>.Empty,
         FrozenDictionary<string, RingState>.Empty, FrozenDictionary<Guid, DeviceState>.Empty);
 
-    private FamilyState(Guid familyId, Guid stamp, bool exists, FrozenDictionary<Guid, MemberState> members,
+    private FamilyState(Guid familyId, Guid stamp, bool exists, bool restricted, FrozenDictionary<Guid, MemberState> members,
         FrozenDictionary<string, GrantState[]> grants, FrozenDictionary<Guid, ChannelState> channels,
         FrozenDictionary<string, RingState> rings, FrozenDictionary<Guid, DeviceState> devices)
     {
         FamilyId = familyId;
         Stamp = stamp;
         Exists = exists;
+        Restricted = restricted;
         Members = members;
         Grants = grants;
         Channels = channels;
@@ -39,6 +40,9 @@ public sealed class FamilyState
     public Guid FamilyId { get; }
     public Guid Stamp { get; }
     public bool Exists { get; }
+
+    /// <summary>Restricted (AVG article 18): members may read; every write is refused with <see cref="Infrastructure.Problem.Restricted"/>.</summary>
+    public bool Restricted { get; }
 
     /// <summary>Active members only.</summary>
     public FrozenDictionary<Guid, MemberState> Members { get; }
@@ -109,9 +113,11 @@ public sealed class FamilyState
     public static async Task<FamilyState> LoadAsync(VaultDbContext db, Guid familyId, CancellationToken ct)
     {
         await using var snapshot = db.Database.CurrentTransaction is null ? await ReadSnapshotAsync(db, ct) : null;
-        var family = await db.Families.AsNoTracking().Where(f => f.Id == familyId).Select(f => new { f.AccessStamp }).FirstOrDefaultAsync(ct);
-        if (family is null)
+        var family = await db.Families.AsNoTracking().Where(f => f.Id == familyId)
+            .Select(f => new { f.AccessStamp, Restricted = f.RestrictedAt != null, Erasing = f.ErasingSince != null }).FirstOrDefaultAsync(ct);
+        if (family is null || family.Erasing)
         {
+            // A family being erased is gone for everyone from the moment its erasure began.
             return Missing;
         }
         var members = await db.Memberships.AsNoTracking().Where(m => m.FamilyId == familyId && m.RemovedAt == null).ToListAsync(ct);
@@ -129,7 +135,7 @@ public sealed class FamilyState
         {
             await snapshot.CommitAsync(ct);
         }
-        return new FamilyState(familyId, family.AccessStamp, exists: true,
+        return new FamilyState(familyId, family.AccessStamp, exists: true, family.Restricted,
             members.ToFrozenDictionary(m => m.UserId, m => new MemberState(m.UserId, m.Role, m.DateOfBirth)),
             grants.GroupBy(g => g.Scope, StringComparer.Ordinal).ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal),
             channels.ToFrozenDictionary(c => c.Id), rings.ToFrozenDictionary(r => r.Scope, StringComparer.Ordinal),

@@ -40,5 +40,13 @@ public static class AuditActions
     public const string DocumentUploadExpired = "document.upload.expired", DocumentVersionCreated = "document.version.created";
     public const string DocumentsListed = "documents.listed", DocumentVersionsRead = "document.versions.read";
     public const string DocumentVersionRead = "document.version.read", DocumentContentRead = "document.content.read";
+    public const string RestrictedWriteRefused = "restriction.write.refused";
+    public const string RequestReceived = "dsr.received", RequestsRead = "dsr.read", RequestStarted = "dsr.started";
+    public const string RequestExtended = "dsr.extended", RequestRefused = "dsr.refused", RequestCompleted = "dsr.completed";
+    public const string RequestReminder = "dsr.reminder", ReceiptRead = "dsr.receipt.read";
+    public const string FamilyRestricted = "dsr.restricted", RestrictionLifted = "dsr.restriction.lifted";
+    public const string LegalHoldSet = "dsr.legal-hold.set", LegalHoldLifted = "dsr.legal-hold.lifted";
+    public const string ErasureStarted = "dsr.erasure.started", ErasureCompleted = "dsr.erasure.completed";
+    public const string AccountRectified = "dsr.rectified";
     public const string DocumentDeleted = "document.deleted", DocumentRestored = "document.restored", DocumentPurged = "document.purged";
 }

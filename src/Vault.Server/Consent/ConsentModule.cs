@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Vault.Contracts;
 using Vault.Contracts.Consent;
 using Vault.Contracts.Messaging;
+using Vault.Server.Access;
 using Vault.Server.Audit;
 using Vault.Server.Data;
 using Vault.Server.Infrastructure;
@@ -26,7 +27,8 @@ public static class ConsentModule
         grants.MapGet("/", List).WithSummary("Guardians: every grant, past and present. Others: their own.");
         grants.MapPost("/{grantId:guid}/signatures", CoSign).WithSummary("Add a required co-signature (a child of 12 to 15).");
         grants.MapPost("/{grantId:guid}/withdraw", Withdraw)
-            .WithSummary("Withdraw at once; answers with a signed receipt of what the grantee had accessed.");
+            .WithSummary("Withdraw at once; answers with a signed receipt of what the grantee had accessed.")
+            .AllowWhileRestricted(); // consent can always be withdrawn (AVG article 7(3))
         return app;
     }
 

@@ -72,7 +72,8 @@ public static class DataModule
 internal sealed class BusyTimeout : DbConnectionInterceptor
 {
     public static readonly BusyTimeout Instance = new();
-    private const string Pragma = "PRAGMA busy_timeout = 10000;";
+    // secure_delete: a deleted row's bytes are overwritten, not left in a free page (erasure must leave nothing readable).
+    private const string Pragma = "PRAGMA busy_timeout = 10000; PRAGMA secure_delete = ON;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {

@@ -4,6 +4,7 @@ using Vault.Contracts;
 using Vault.Contracts.Families;
 using Vault.Contracts.Identity;
 using Vault.Contracts.Messaging;
+using Vault.Server.Access;
 using Vault.Server.Audit;
 using Vault.Server.Consent;
 using Vault.Server.Data;
@@ -25,7 +26,8 @@ internal static class MemberEndpoints
         family.MapPost("/invitations/accept", Accept).WithSummary("Join a family with an invitation, on an existing account.");
         family.MapGet("/{familyId:guid}/members", List).WithSummary("The family's members (members scope).");
         family.MapDelete("/{familyId:guid}/members/{userId:guid}", Remove)
-            .WithSummary("Remove a member: their grants end at once and their key rings must rotate.");
+            .WithSummary("Remove a member: their grants end at once and their key rings must rotate.")
+            .AllowWhileRestricted(); // takes access away
         family.MapGet("/{familyId:guid}/guardians", Guardians)
             .WithSummary("The family's guardians with their keys: every channel is wrapped for them too.");
         family.MapGet("/{familyId:guid}/access", Overview)
@@ -85,7 +87,7 @@ internal static class MemberEndpoints
         if (invitation?.FamilyId is not { } familyId || invitation.Role != actor.Role || !await StillAllowedAsync(db, invitation, ct))
         {
             return Problems.BadRequest(ProblemTypes.InvalidInvitation,
-                "The invitation code is invalid, expired, used, not for a family, or for another role than your account's.");
+                "The invitation code is invalid, expired, used, not for a family (or its family is restricted), or for another role than your account's.");
         }
         // Audited before the write transaction: the audit writer must never wait on a lock this request holds.
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.MemberJoined, familyId, $"{ConsentScopes.Members}/{actor.UserId}"), ct);
@@ -105,12 +107,16 @@ internal static class MemberEndpoints
 
     /// <summary>
     /// The rules that held when the invitation was made still hold at redemption: its inviter is still an active
-    /// member, and a guardian invitation from a case worker is void once the family has a guardian (else a case
+    /// member, the family is not restricted or being erased, and a guardian invitation from a case worker is void once the family has a guardian (else a case
     /// worker could keep a spare code and make themselves a guardian later).
     /// </summary>
     public static async Task<bool> StillAllowedAsync(VaultDbContext db, Invitation invitation, CancellationToken ct)
     {
         var familyId = invitation.FamilyId!.Value;
+        if (!await db.Families.AnyAsync(f => f.Id == familyId && f.RestrictedAt == null && f.ErasingSince == null, ct))
+        {
+            return false; // a restricted family takes no new members; one being erased has none
+        }
         var inviter = await db.Memberships.AsNoTracking()
             .FirstOrDefaultAsync(m => m.FamilyId == familyId && m.UserId == invitation.CreatedBy && m.RemovedAt == null, ct);
         if (inviter is null)

@@ -131,6 +131,9 @@ public sealed record Problem(int Status, string Type, string Title)
     public static readonly Problem Forbidden = new(403, ProblemTypes.Forbidden, "Your role in this family does not allow this.");
     public static readonly Problem NoConsent = new(403, ProblemTypes.NoConsent, "No active consent grant covers this.");
 
+    public static readonly Problem Restricted = new(423, ProblemTypes.FamilyRestricted,
+        "The family's data is restricted (AVG article 18): it can be read, not changed, until the privacy officer lifts the restriction.");
+
     public static Problem Validation(string title) => new(400, ProblemTypes.Validation, title);
 
     public IResult ToResult() => Problems.Result(Status, Type, Title);

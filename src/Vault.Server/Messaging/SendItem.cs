@@ -34,6 +34,12 @@ internal sealed class SendItem(SendPipeline pipeline, Actor actor, Guid familyId
             await batch.AppendAsync(new AuditEvent(actor, AuditActions.MessageSent, false, state.Exists ? familyId : null, resource), ct);
             return SendOutcome.Refused(state.Members.ContainsKey(actor.UserId) ? Problem.NoConsent : Problem.NotFound);
         }
+        if (state.Restricted)
+        {
+            // Restricted after the send was checked and before it committed: the restriction committed first, so it wins.
+            await batch.AppendAsync(new AuditEvent(actor, AuditActions.MessageSent, false, familyId, resource), ct);
+            return SendOutcome.Refused(Problem.Restricted);
+        }
         if (!state.Channels.TryGetValue(channelId, out var channel))
         {
             return SendOutcome.Refused(Problem.NotFound);

@@ -54,6 +54,11 @@ public sealed class SendPipeline(AccessCache cache, AuditLog writer, FanOut fanO
                 state.Exists ? $"{scope}/messages" : $"family:{familyId}/{scope}/messages"), ct);
             return SendOutcome.Refused(refusal);
         }
+        if (state.Restricted)
+        {
+            await writer.AppendAsync(new AuditEvent(actor, AuditActions.MessageSent, false, familyId, $"{scope}/messages"), ct);
+            return SendOutcome.Refused(Problem.Restricted);
+        }
         if (!state.Channels.TryGetValue(channelId, out var channel))
         {
             return SendOutcome.Refused(Problem.NotFound);
