@@ -110,6 +110,28 @@ public sealed class SendRaceTests : IDisposable
         Assert.Equal(["voor de intrekking"], (await guardian.HistoryAsync(familyId, intro.Id)).Messages.Select(m => m.Text));
     }
 
+    [Fact]
+    public async Task Send_RestrictedBetweenCheckAndCommit_RefusedAndNothingStored()
+    {
+        var cast = new Cast(server);
+        var (familyId, coordinator, guardian) = await cast.FamilyAsync();
+        var intro = await Cast.IntroChannelAsync(guardian, familyId, coordinator);
+        var officer = await cast.AccountAsync(Roles.PrivacyOfficer, "functionaris");
+        var restriction = await officer.RecordRequestAsync(familyId, Vault.Contracts.DataSubject.RequestKinds.Restriction);
+
+        // Checked while the family was open, held short of the writer, released once the restriction committed.
+        var id = Guid.NewGuid();
+        gate.Hold([id]);
+        var sending = guardian.SendAsync(familyId, intro.Id, "net te laat", id);
+        await gate.AllHeld.WaitAsync(TimeSpan.FromSeconds(60)); // a failure bound, not a wait
+        await officer.RestrictAsync(restriction.Id);
+        gate.Release();
+
+        var refused = await Assert.ThrowsAsync<VaultApiException>(() => sending);
+        Assert.Equal(ProblemTypes.FamilyRestricted, refused.ProblemType);
+        Assert.Empty(server.Column<Guid>("SELECT ClientMessageId FROM Messages WHERE ChannelId = @c", ("@c", intro.Id)));
+    }
+
     /// <summary>Holds the named sends after their checks, before their commit, until released.</summary>
     private sealed class Gate : Vault.Server.Messaging.ISendCommitHook
     {
