@@ -33,6 +33,10 @@ internal static class Hints
             string.Join(", ", ConsentScopes.DocumentCategories) + "), with --history to read what was written before it; they sign " +
             "it with `vault grant` (`vault grant --help`).",
         ProblemTypes.NoConsent => "No consent grant covers this: a guardian of the family can grant it (`vault grant --help`).",
+        ProblemTypes.FamilyRestricted =>
+            "The family's data is restricted at its request (AVG article 18): it can be read, not changed, until the privacy officer lifts it.",
+        ProblemTypes.LegalHold => "A legal retention duty applies; the request is refused with this ground, which the family reads in `vault dsr list`.",
+        ProblemTypes.RequestClosed => "The request is closed already: `vault privacy requests --all` shows its outcome.",
         ProblemTypes.ChannelArchived => "The channel is archived: it stays readable, it takes no new messages.",
         ProblemTypes.RateLimited => "Too many attempts or requests: wait as long as the server said, then try again.",
         ProblemTypes.PayloadTooLarge => "The file is larger than this server takes as one document: ask its administrator about the limit.",
