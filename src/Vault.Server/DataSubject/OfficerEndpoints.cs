@@ -76,20 +76,18 @@ internal static class OfficerEndpoints
         return TypedResults.Created($"/privacy/requests/{recorded.Id}", DataSubjectModule.ToResponse(recorded, hasReceipt: false));
     }
 
-    private static Task<IResult> Read(Guid requestId, HttpContext http, VaultDbContext db, AuditLog audit, CancellationToken ct) =>
+    private static Task<IResult> Read(Guid requestId, HttpContext http, VaultDbContext db, AuditLog audit) =>
         OnRequestAsync(requestId, AuditActions.RequestsRead, http, db, audit, (request, _) =>
             Task.FromResult<(IResult?, string?)>((null, null)), mustBeOpen: false);
 
-    private static Task<IResult> Start(Guid requestId, HttpContext http, VaultDbContext db, AuditLog audit, TimeProvider clock,
-        CancellationToken ct) =>
+    private static Task<IResult> Start(Guid requestId, HttpContext http, VaultDbContext db, AuditLog audit) =>
         OnRequestAsync(requestId, AuditActions.RequestStarted, http, db, audit, (request, _) =>
         {
             request.Status = RequestStatus.InProgress;
             return Task.FromResult<(IResult?, string?)>((null, null));
         });
 
-    private static Task<IResult> Extend(Guid requestId, ReasonRequest body, HttpContext http, VaultDbContext db, AuditLog audit,
-        CancellationToken ct) =>
+    private static Task<IResult> Extend(Guid requestId, ReasonRequest body, HttpContext http, VaultDbContext db, AuditLog audit) =>
         OnRequestAsync(requestId, AuditActions.RequestExtended, http, db, audit, (request, _) =>
         {
             if (!DataSubjectModule.TryText(body.Reason, 1000, required: true, out var reason))
@@ -108,7 +106,7 @@ internal static class OfficerEndpoints
         });
 
     private static Task<IResult> Refuse(Guid requestId, ReasonRequest body, HttpContext http, VaultDbContext db, AuditLog audit,
-        TimeProvider clock, CancellationToken ct) =>
+        TimeProvider clock) =>
         OnRequestAsync(requestId, AuditActions.RequestRefused, http, db, audit, (request, _) =>
         {
             if (!DataSubjectModule.TryText(body.Reason, 1000, required: true, out var reason))
@@ -120,7 +118,7 @@ internal static class OfficerEndpoints
         });
 
     private static Task<IResult> Complete(Guid requestId, ReasonRequest body, HttpContext http, VaultDbContext db, AuditLog audit,
-        TimeProvider clock, CancellationToken ct) =>
+        TimeProvider clock) =>
         OnRequestAsync(requestId, AuditActions.RequestCompleted, http, db, audit, (request, _) =>
         {
             if (request.Kind is RequestKinds.Erasure or RequestKinds.Restriction)

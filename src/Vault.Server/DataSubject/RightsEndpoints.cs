@@ -27,8 +27,7 @@ internal static class RightsEndpoints
             .WithSummary("Privacy officer: erase the family by crypto-shredding; answers with the signed receipt, or legal-hold and why.");
     }
 
-    private static Task<IResult> Restrict(Guid requestId, HttpContext http, VaultDbContext db, AuditLog audit, TimeProvider clock,
-        CancellationToken ct) =>
+    private static Task<IResult> Restrict(Guid requestId, HttpContext http, VaultDbContext db, AuditLog audit, TimeProvider clock) =>
         OfficerEndpoints.OnRequestAsync(requestId, AuditActions.FamilyRestricted, http, db, audit, async (request, token) =>
         {
             if (request.Kind != RequestKinds.Restriction)
@@ -113,7 +112,7 @@ internal static class RightsEndpoints
     }
 
     private static Task<IResult> Rectify(Guid requestId, RectifyAccountRequest body, HttpContext http, VaultDbContext db, AuditLog audit,
-        TimeProvider clock, CancellationToken ct) =>
+        TimeProvider clock) =>
         OfficerEndpoints.OnRequestAsync(requestId, AuditActions.AccountRectified, http, db, audit, async (request, token) =>
         {
             if (request.Kind != RequestKinds.Rectification || !DataSubjectModule.TryText(body.Email, 256, required: true, out var email)
