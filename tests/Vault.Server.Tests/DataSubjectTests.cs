@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Vault.Client;
 using Vault.Contracts;
 using Vault.Contracts.DataSubject;
@@ -99,6 +100,23 @@ public sealed class DataSubjectTests() : DataSubjectScenario(new VaultServer())
         Assert.Equal(403, queue.Status);
         Assert.Equal(3, Server.Column<long>("SELECT COUNT(*) FROM AuditEntries WHERE Allowed = FALSE AND Action IN ('dsr.received', 'dsr.read')")
             .Single());
+    }
+
+    [Fact]
+    public async Task Remind_RequestDueWithinAWeek_RemindedOnceAuditedAndLoggedWithoutFamily()
+    {
+        var soon = await FiledAsync(RequestKinds.Access);
+        var later = await FiledAsync(RequestKinds.Portability);
+        Assert.Equal(1, Server.Sql("UPDATE SubjectRequests SET DueAt = @due WHERE Id = @id",
+            ("@due", DateTimeOffset.UtcNow.AddDays(5)), ("@id", soon.Id)));
+        var reminder = Server.Services.GetRequiredService<Vault.Server.DataSubject.DeadlineReminder>();
+
+        Assert.Equal(1, await reminder.RemindAsync(CancellationToken.None));
+        Assert.Equal(0, await reminder.RemindAsync(CancellationToken.None)); // once per deadline
+        Assert.Equal(1, Server.Column<long>("SELECT COUNT(*) FROM AuditEntries WHERE Action = 'dsr.reminder'").Single());
+        var reminders = Server.Logs.Where(line => line.Contains(nameof(Vault.Server.DataSubject.DeadlineReminder), StringComparison.Ordinal)).ToList();
+        Assert.Contains(soon.Id.ToString(), Assert.Single(reminders), StringComparison.Ordinal);
+        Assert.DoesNotContain(FamilyId.ToString(), reminders[0], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public static class DataSubjectModule
     {
         services.AddScoped<FamilyErasure>();
         services.AddSingleton<ErasureRunner>().AddHostedService(sp => sp.GetRequiredService<ErasureRunner>());
-        services.AddHostedService<DeadlineReminder>();
+        services.AddSingleton<DeadlineReminder>().AddHostedService(sp => sp.GetRequiredService<DeadlineReminder>());
         return services;
     }
 
