@@ -64,12 +64,7 @@ internal static class OfficerEndpoints
         {
             return Problems.Validation("Kind must be one of: " + string.Join(", ", RequestKinds.All) + "; details at most 2,000 characters.");
         }
-        var now = clock.GetUtcNow();
-        var recorded = new SubjectRequest
-        {
-            Id = Guid.CreateVersion7(), FamilyId = familyId, Kind = request.Kind, Status = RequestStatus.Received, RequestedBy = actor.UserId,
-            ReceivedAt = now, DueAt = DataSubjectModule.DueAt(now, extended: false), Details = details,
-        };
+        var recorded = SubjectRequest.Received(familyId, request.Kind, actor.UserId, clock.GetUtcNow(), details);
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.RequestReceived, familyId, $"request:{recorded.Id}/{recorded.Kind}"), ct);
         db.SubjectRequests.Add(recorded);
         await db.SaveChangesAsync(ct);

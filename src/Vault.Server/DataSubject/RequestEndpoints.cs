@@ -46,12 +46,7 @@ internal static class RequestEndpoints
         {
             return await access.RefuseAsync(actor, familyId, AuditActions.RequestReceived, "requests", Problem.Forbidden, ct);
         }
-        var now = clock.GetUtcNow();
-        var filed = new SubjectRequest
-        {
-            Id = Guid.CreateVersion7(), FamilyId = familyId, Kind = request.Kind, Status = RequestStatus.Received, RequestedBy = actor.UserId,
-            ReceivedAt = now, DueAt = DataSubjectModule.DueAt(now, extended: false), Details = details,
-        };
+        var filed = SubjectRequest.Received(familyId, request.Kind, actor.UserId, clock.GetUtcNow(), details);
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.RequestReceived, familyId, $"request:{filed.Id}/{filed.Kind}"), ct);
         db.SubjectRequests.Add(filed);
         await db.SaveChangesAsync(ct);

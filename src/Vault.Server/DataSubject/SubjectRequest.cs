@@ -23,6 +23,13 @@ public sealed class SubjectRequest
 
     /// <summary>When the deadline reminder went out (once per request).</summary>
     public DateTimeOffset? RemindedAt { get; set; }
+
+    /// <summary>A request received now: due one month from now (AVG article 12(3)).</summary>
+    public static SubjectRequest Received(Guid familyId, string kind, Guid requestedBy, DateTimeOffset now, string? details) => new()
+    {
+        Id = Guid.CreateVersion7(), FamilyId = familyId, Kind = kind, Status = Contracts.DataSubject.RequestStatus.Received,
+        RequestedBy = requestedBy, ReceivedAt = now, DueAt = DataSubjectModule.DueAt(now, extended: false), Details = details,
+    };
 }
 
 /// <summary>
