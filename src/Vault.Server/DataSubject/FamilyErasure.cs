@@ -101,8 +101,16 @@ public sealed class FamilyErasure(VaultDbContext db, IBlobStore store, AuditLog 
                 await EraseAccountsAsync(Inventory(erasure).Accounts.ToList(), ct);
                 break;
             case Phase.Family:
-                await db.Memberships.Where(m => m.FamilyId == familyId).ExecuteDeleteAsync(ct);
-                await db.Families.Where(f => f.Id == familyId).ExecuteDeleteAsync(ct);
+                // In one transaction with the family's own row: an upload PATCH that passed its checks before the erasure
+                // began and stored a segment after the documents phase loses its object here; one later than this
+                // transaction cannot store a segment row (its upload is gone), so it stores no object either.
+                await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+                {
+                    await EraseDocumentsAsync(familyId, ct);
+                    await db.Memberships.Where(m => m.FamilyId == familyId).ExecuteDeleteAsync(ct);
+                    await db.Families.Where(f => f.Id == familyId).ExecuteDeleteAsync(ct);
+                    await transaction.CommitAsync(ct);
+                }
                 break;
             default:
                 throw new InvalidOperationException($"Unknown erasure phase {phase}.");
