@@ -3,6 +3,7 @@ using Vault.Server.Audit;
 using Vault.Server.Cluster;
 using Vault.Server.Consent;
 using Vault.Server.Data;
+using Vault.Server.DataSubject;
 using Vault.Server.Documents;
 using Vault.Server.Families;
 using Vault.Server.Identity;
@@ -25,7 +26,8 @@ builder.Services
     .AddVaultConsent()
     .AddVaultKeys()
     .AddVaultMessaging(options)
-    .AddVaultDocuments();
+    .AddVaultDocuments()
+    .AddVaultExport();
 
 var app = builder.Build();
 
@@ -39,5 +41,6 @@ app.MapVaultConsent();
 app.MapVaultAudit();
 app.MapVaultMessaging();
 app.MapVaultDocuments(options);
+app.MapVaultExport();
 
 app.Run();

@@ -41,4 +41,5 @@ public static class AuditActions
     public const string DocumentsListed = "documents.listed", DocumentVersionsRead = "document.versions.read";
     public const string DocumentVersionRead = "document.version.read", DocumentContentRead = "document.content.read";
     public const string DocumentDeleted = "document.deleted", DocumentRestored = "document.restored", DocumentPurged = "document.purged";
+    public const string DsrExported = "dsr.exported"; // a guardian's export of the family's data (AVG art. 15 and 20)
 }
