@@ -60,30 +60,21 @@ internal sealed class ExportRun : IAsyncDisposable
             await package.WriteAsync(line, ct);
             lines++;
             bytes += line.Length;
-            ExportLine<JsonElement>? parsed;
-            try
+            if (verifier.Accept(line.Span) is not { Part: var part } parsed)
             {
-                parsed = JsonSerializer.Deserialize<ExportLine<JsonElement>>(line.Span, Json);
+                continue; // the summary, or a line the verifier refused
             }
-            catch (JsonException)
-            {
-                parsed = null;
-            }
-            if (parsed?.Part is not { } part)
-            {
-                verifier.Fail($"line {lines} is not a record of the package");
-                continue;
-            }
-            if (part == ExportParts.Summary)
-            {
-                verifier.Finish(parsed.Data.Deserialize<SignedReceipt>(Json));
-                continue;
-            }
-            verifier.Add(part, line.Span);
             if (counts.TryGetValue(part, out var count))
             {
                 counts[part] = count + 1;
-                await HandleAsync(part, parsed.Data, ct);
+                try
+                {
+                    await HandleAsync(part, parsed.Data, ct);
+                }
+                catch (JsonException)
+                {
+                    verifier.Fail($"a record of part {part} is malformed");
+                }
             }
             if (lines % 500 == 0)
             {
@@ -105,7 +96,7 @@ internal sealed class ExportRun : IAsyncDisposable
         switch (part)
         {
             case ExportParts.Header:
-                var header = data.Deserialize<ExportHeader>(Json)!;
+                var header = Read<ExportHeader>(data);
                 createdAt = header.CreatedAt;
                 var head = header.TreeHead;
                 if (header.FamilyId != familyId || !TreeHead.Verify(new SignedTreeHead(head.TreeSize, head.TimestampUnixMs, head.RootHash,
@@ -115,44 +106,44 @@ internal sealed class ExportRun : IAsyncDisposable
                 }
                 break;
             case ExportParts.Family:
-                await JsonArrayFile.WriteObjectAsync(Path.Combine(directory, "family.json"), data.Deserialize<ExportFamily>(Json), ct);
+                await JsonArrayFile.WriteObjectAsync(Path.Combine(directory, "family.json"), Read<ExportFamily>(data), ct);
                 break;
             case ExportParts.Account:
-                await JsonArrayFile.WriteObjectAsync(Path.Combine(directory, "account.json"), data.Deserialize<ExportAccount>(Json), ct);
+                await JsonArrayFile.WriteObjectAsync(Path.Combine(directory, "account.json"), Read<ExportAccount>(data), ct);
                 break;
             case ExportParts.Members:
-                var member = data.Deserialize<MemberInfo>(Json)!;
+                var member = Read<MemberInfo>(data);
                 names[member.UserId] = member.Username;
                 await FileOf("members.json").AddAsync(member, ct);
                 break;
             case ExportParts.Grants:
-                var grant = data.Deserialize<GrantResponse>(Json)!;
+                var grant = Read<GrantResponse>(data);
                 Check(grant.Grant.FamilyId, "grant");
                 await FileOf("grants.json").AddAsync(grant, ct);
                 break;
             case ExportParts.KeyWraps:
-                await client.AcceptExportedWrapAsync(familyId, data.Deserialize<ExportKeyWrap>(Json)!, ct);
+                await client.AcceptExportedWrapAsync(familyId, Read<ExportKeyWrap>(data), ct);
                 break;
             case ExportParts.Channels:
-                var channel = data.Deserialize<ChannelResponse>(Json)!;
+                var channel = Read<ChannelResponse>(data);
                 Check(channel.FamilyId, "channel");
                 channels[channel.Id] = channel;
                 break;
             case ExportParts.Messages:
-                await MessageAsync(data.Deserialize<MessageDelivery>(Json)!, ct);
+                await MessageAsync(Read<MessageDelivery>(data), ct);
                 break;
             case ExportParts.ReadReceipts:
                 await CloseChannelAsync();
-                await FileOf("read-receipts.json").AddAsync(data.Deserialize<ExportReadReceipt>(Json), ct);
+                await FileOf("read-receipts.json").AddAsync(Read<ExportReadReceipt>(data), ct);
                 break;
             case ExportParts.Documents:
                 await CloseChannelAsync();
-                var document = data.Deserialize<ExportDocument>(Json)!;
+                var document = Read<ExportDocument>(data);
                 documents[document.Id] = document.DeletedAt;
                 currentVersions[document.Id] = document.CurrentVersion;
                 break;
             case ExportParts.DocumentVersions:
-                var version = data.Deserialize<DocumentVersionResponse>(Json)!;
+                var version = Read<DocumentVersionResponse>(data);
                 Check(version.FamilyId, "document version");
                 var scope = ConsentScopes.Documents(version.Category);
                 versions.Add((version, client.HoldsEpochKey(familyId, scope, version.Epoch)
@@ -161,7 +152,7 @@ internal sealed class ExportRun : IAsyncDisposable
                     : null));
                 break;
             case ExportParts.Audit:
-                await FileOf("audit.json").AddAsync(data.Deserialize<AuditEntryDto>(Json), ct);
+                await FileOf("audit.json").AddAsync(Read<AuditEntryDto>(data), ct);
                 break;
         }
     }
@@ -275,6 +266,8 @@ internal sealed class ExportRun : IAsyncDisposable
     }
 
     private JsonArrayFile FileOf(string name) => files[name];
+
+    private static T Read<T>(JsonElement data) => data.Deserialize<T>(Json) ?? throw new JsonException("An empty record.");
 
     private void Check(Guid recordFamily, string what)
     {

@@ -27,6 +27,57 @@ public sealed class ExportVerifier(byte[] auditKey, Guid familyId, Guid requeste
     /// <summary>Counts and hashes of the parts received so far (complete once the summary came).</summary>
     public IReadOnlyList<ExportPartSummary> Received => received;
 
+    /// <summary>
+    /// Checks a stored package (e.g. an archive's package.ndjson) line by line: null when it is complete and signed,
+    /// otherwise what failed first.
+    /// </summary>
+    public static async Task<string?> CheckAsync(Stream package, byte[] auditKey, Guid familyId, Guid requesterUserId,
+        CancellationToken ct = default)
+    {
+        var verifier = new ExportVerifier(auditKey, familyId, requesterUserId);
+        await foreach (var line in ExportLines.ReadAsync(package, ct))
+        {
+            verifier.Accept(line.Span);
+        }
+        verifier.End();
+        return verifier.Failure;
+    }
+
+    /// <summary>Any line of the package: a part's line, or the summary. Returns the line's part and record, or null.</summary>
+    public ExportLine<JsonElement>? Accept(ReadOnlySpan<byte> line)
+    {
+        ExportLine<JsonElement>? parsed;
+        try
+        {
+            parsed = JsonSerializer.Deserialize<ExportLine<JsonElement>>(line, Json);
+        }
+        catch (JsonException)
+        {
+            parsed = null;
+        }
+        if (parsed?.Part is not { } part)
+        {
+            Fail("a line is not a record of the package");
+            return null;
+        }
+        if (part == ExportParts.Summary)
+        {
+            SignedReceipt? receipt;
+            try
+            {
+                receipt = parsed.Data.Deserialize<SignedReceipt>(Json);
+            }
+            catch (JsonException)
+            {
+                receipt = null;
+            }
+            Finish(receipt);
+            return null;
+        }
+        Add(part, line);
+        return parsed;
+    }
+
     /// <summary>One line of a part (its exact bytes, '\n' included).</summary>
     public void Add(string part, ReadOnlySpan<byte> line)
     {
