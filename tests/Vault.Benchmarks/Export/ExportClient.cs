@@ -73,9 +73,16 @@ public static class ExportClient
         await Parallel.ForEachAsync(Enumerable.Range(0, messages), options, async (i, ct) =>
             await client.SendAsync(familyId, channel.Id, string.Create(CultureInfo.InvariantCulture,
                 $"Bericht {i}: een gewoon bericht van een paar zinnen lang, zoals ouders en hulpverleners elkaar schrijven."), ct: ct));
-        await Parallel.ForEachAsync(Enumerable.Range(0, documents), options, async (i, ct) =>
-            await client.UploadDocumentAsync(familyId, "plan", new MemoryStream(Encoding.UTF8.GetBytes(new string('x', 2000 + i))),
-                new UploadOptions { Name = string.Create(CultureInfo.InvariantCulture, $"plan-{i}.txt"), ContentType = "text/plain" }, ct));
+        // The first upload starts the category's key ring; after it, uploads share its epoch.
+        await UploadAsync(client, familyId, 0, CancellationToken.None);
+        await Parallel.ForEachAsync(Enumerable.Range(1, Math.Max(0, documents - 1)), options, async (i, ct) =>
+            await UploadAsync(client, familyId, i, ct));
+    }
+
+    private static async Task UploadAsync(VaultClient client, Guid familyId, int i, CancellationToken ct)
+    {
+        await client.UploadDocumentAsync(familyId, "plan", new MemoryStream(Encoding.UTF8.GetBytes(new string('x', 2000 + i))),
+            new UploadOptions { Name = string.Create(CultureInfo.InvariantCulture, $"plan-{i}.txt"), ContentType = "text/plain" }, ct);
     }
 
     private static async Task<ExportRunResult> ExportAsync(VaultClient client, Guid familyId, string directory)
