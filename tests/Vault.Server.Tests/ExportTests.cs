@@ -16,7 +16,7 @@ namespace Vault.Server.Tests;
 /// The data-subject export end to end: a guardian's SDK streams the package, verifies it and writes the decrypted
 /// archive; the package is compared with everything the server's database holds about the family.
 /// </summary>
-public sealed class ExportTests(ExportFixture f) : IClassFixture<ExportFixture>, IDisposable
+public sealed partial class ExportTests(ExportFixture f) : IClassFixture<ExportFixture>, IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly string output = Path.Combine(Path.GetTempPath(), "vault-export-tests", Guid.NewGuid().ToString("N"));
