@@ -41,9 +41,9 @@ internal static partial class Verbs
             eraseId, receipt, eraseJson,
         }.Does(r => c.DsrErase(r.Must(eraseId), r.GetValue(receipt), r.GetValue(eraseJson)));
 
-        return new Command("dsr", "Data-subject requests: file and follow (family), work through (privacy officer).")
+        return new Command("dsr", "Data-subject rights (AVG): file and follow requests, export the family's data (family); work them through (privacy officer).")
         {
-            request, list, status, erase, Step(c, "start", "Take a received request in hand.", reason: null),
+            request, list, DsrExport(c), status, erase, Step(c, "start", "Take a received request in hand.", reason: null),
             Step(c, "extend", "Extend the deadline by two months, once; the requester reads the reason.", reason: true),
             Step(c, "refuse", "Refuse; the requester reads the reason.", reason: true),
             Step(c, "complete", "Close an access, portability or rectification request, saying what was done.", reason: true),

@@ -27,7 +27,8 @@ builder.Services
     .AddVaultKeys()
     .AddVaultMessaging(options)
     .AddVaultDocuments()
-    .AddVaultDataSubject();
+    .AddVaultDataSubject()
+    .AddVaultExport();
 
 var app = builder.Build();
 
@@ -43,5 +44,6 @@ app.MapVaultAudit();
 app.MapVaultMessaging();
 app.MapVaultDocuments(options);
 app.MapVaultDataSubject();
+app.MapVaultExport();
 
 app.Run();

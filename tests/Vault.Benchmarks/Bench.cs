@@ -18,9 +18,11 @@ public static class Bench
     private const string Usage = """
         usage: dotnet run -c Release --project tests/Vault.Benchmarks -- compare [options]   (see compare --help)
                dotnet run -c Release --project tests/Vault.Benchmarks -- documents [options] (see documents --help)
+               dotnet run -c Release --project tests/Vault.Benchmarks -- export [options]    (see export --help)
                dotnet run -c Release --project tests/Vault.Benchmarks -- [messaging] [audit] [crypto] [options]
           compare: Vault's hub against a bare SignalR hub, each in its own process, A/B in one run (docs/benchmarks.md)
           documents: document upload and download end to end against the machine's limits, with peak memory (docs/benchmarks.md)
+          export: the data-subject export of a family and one a tenth of its size, peak memory of server and SDK (docs/benchmarks.md)
           no scenario named: messaging and audit (crypto runs BenchmarkDotNet, in process, about a minute)
           --families N            families (default 40)
           --members N             members per family, each with a hub connection (default 6, at least 2)
@@ -49,6 +51,10 @@ public static class Bench
                 return await Documents.DocumentsCommand.RunAsync(args[1..]);
             case "documents-client":
                 return await Documents.DocumentClient.RunAsync(args[1..]);
+            case "export":
+                return await Export.ExportCommand.RunAsync(args[1..]);
+            case "export-client":
+                return await Export.ExportClient.RunAsync(args[1..]);
         }
         var scenarios = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !IsValue(args, a)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         if (args.Contains("--help") || scenarios.Except(["messaging", "audit", "crypto"]).Any())

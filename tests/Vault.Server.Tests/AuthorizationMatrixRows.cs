@@ -245,6 +245,7 @@ internal static partial class Matrix
 
         // Data-subject requests: the family files and follows, the privacy officer works them through
         .. DataSubjectRows(),
+        .. ExportRows(),
         new("GET", "/account/identity-wraps", SignedIn, 200)
         {
             // What a device set up from the passphrase wraps again for itself: only scopes the caller may read now.

@@ -49,4 +49,5 @@ public static class AuditActions
     public const string ErasureStarted = "dsr.erasure.started", ErasureCompleted = "dsr.erasure.completed";
     public const string AccountRectified = "dsr.rectified";
     public const string DocumentDeleted = "document.deleted", DocumentRestored = "document.restored", DocumentPurged = "document.purged";
+    public const string DsrExported = "dsr.exported"; // a guardian's export of the family's data (AVG art. 15 and 20)
 }

@@ -1,0 +1,39 @@
+using Vault.Contracts;
+using Vault.Server.Audit;
+using Vault.Server.Consent;
+using Vault.Server.Infrastructure;
+
+namespace Vault.Server.DataSubject;
+
+/// <summary>
+/// The data-subject export (AVG articles 15 and 20): a family's guardian downloads everything the server holds about
+/// the family, as a signed NDJSON package (security/export.md) their own device turns into a readable archive.
+/// </summary>
+public static class ExportModule
+{
+    public static IServiceCollection AddVaultExport(this IServiceCollection services) => services;
+
+    public static IEndpointRouteBuilder MapVaultExport(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/families/{familyId:guid}/export", Export).WithTags("Data subject").RequireAuthorization()
+            .WithSummary("Guardians: the family's complete data as signed NDJSON (streamed; counts and hashes per part in the last line).");
+        return app;
+    }
+
+    private static async Task<IResult> Export(Guid familyId, HttpContext http, FamilyAccess access, CancellationToken ct)
+    {
+        var actor = Actor.From(http);
+        var check = await AuthorizeAsync(access, actor, familyId, requestId: null, ct);
+        return check.Denied is { } denied ? denied.ToResult() : new ExportPackage(familyId, actor, RequestId: null);
+    }
+
+    /// <summary>
+    /// The one place that decides and audits an export, before a byte of it is served: guardians of the family only
+    /// (a non-member gets 404, another member 403); the allowed export is appended to the family's audit log first.
+    /// A data-subject request the export answers (<paramref name="requestId"/>) is named in the audited resource.
+    /// </summary>
+    internal static Task<Consent.Access> AuthorizeAsync(FamilyAccess access, Actor actor, Guid familyId, Guid? requestId,
+        CancellationToken ct) =>
+        access.MemberAsync(actor, familyId, AuditActions.DsrExported, requestId is { } id ? $"export/request/{id}" : "export", ct,
+            Roles.Guardian);
+}
