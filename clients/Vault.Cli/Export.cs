@@ -6,7 +6,7 @@ namespace Vault.Cli;
 /// <summary>`vault dsr export`: the family's data into a directory, verified against the server's signed summary.</summary>
 internal sealed partial class Context
 {
-    public async Task<int> DsrExport(Guid familyId, string output, bool json)
+    public async Task<int> DsrExport(Guid familyId, string output, Guid? request, bool json)
     {
         var directory = Path.GetFullPath(output);
         if (File.Exists(directory) || (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any()))
@@ -22,7 +22,7 @@ internal sealed partial class Context
         ExportResult result;
         try
         {
-            result = await client.ExportFamilyAsync(familyId, directory);
+            result = await client.ExportFamilyAsync(familyId, directory, requestId: request);
         }
         catch (VaultApiException e) when (e.ProblemType == ProblemTypes.Forbidden)
         {

@@ -137,6 +137,7 @@ internal static class ExportSummaryText
         text.AppendLine("  channels/        per kanaal de berichten, ontsleuteld");
         text.AppendLine("  documents/       de documenten, ontsleuteld;  documents.json  het overzicht");
         text.AppendLine("  audit.json       wie wanneer wat met de gegevens van het gezin deed");
+        text.AppendLine("  requests.json    uw verzoeken (inzage, correctie, wissen, beperking) en hoe ze zijn afgehandeld");
         if (result.IssueCount > 0)
         {
             text.AppendLine();

@@ -47,7 +47,7 @@ internal sealed class ExportRun : IAsyncDisposable
         System.IO.Directory.CreateDirectory(Path.Combine(directory, "channels"));
         System.IO.Directory.CreateDirectory(Path.Combine(directory, "documents"));
         package = new FileStream(Path.Combine(directory, "package.ndjson"), FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, true);
-        foreach (var name in (string[])["members.json", "grants.json", "read-receipts.json", "audit.json"])
+        foreach (var name in (string[])["members.json", "grants.json", "read-receipts.json", "audit.json", "requests.json"])
         {
             files[name] = new JsonArrayFile(Path.Combine(directory, name));
         }
@@ -153,6 +153,11 @@ internal sealed class ExportRun : IAsyncDisposable
                 break;
             case ExportParts.Audit:
                 await FileOf("audit.json").AddAsync(Read<AuditEntryDto>(data), ct);
+                break;
+            case ExportParts.Requests:
+                var request = Read<Contracts.DataSubject.SubjectRequestResponse>(data);
+                Check(request.FamilyId, "data-subject request");
+                await FileOf("requests.json").AddAsync(request, ct);
                 break;
         }
     }

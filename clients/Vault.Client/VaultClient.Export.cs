@@ -18,12 +18,13 @@ public sealed partial class VaultClient
     /// <see cref="ExportResult.Verified"/> false and the reason.
     /// </summary>
     public async Task<ExportResult> ExportFamilyAsync(Guid familyId, string outputDirectory, IProgress<ExportProgress>? progress = null,
-        CancellationToken ct = default)
+        Guid? requestId = null, CancellationToken ct = default)
     {
         var session = RequireSession();
         var verifier = new ExportVerifier(await AuditKeyAsync(ct), familyId, session.UserId);
         await using var run = new ExportRun(this, familyId, outputDirectory, verifier, progress);
-        using (var request = new HttpRequestMessage(HttpMethod.Get, $"/families/{familyId}/export"))
+        using (var request = new HttpRequestMessage(HttpMethod.Get,
+            requestId is { } answered ? $"/families/{familyId}/export?request={answered}" : $"/families/{familyId}/export"))
         using (var response = await ApiResponseAsync(request, HttpCompletionOption.ResponseHeadersRead, ct))
         await using (var body = await response.Content.ReadAsStreamAsync(ct))
         {

@@ -16,11 +16,11 @@ public static class ExportParts
 
     public const string Header = "header", Family = "family", Account = "account", Members = "members", Grants = "grants",
         KeyWraps = "keyWraps", Channels = "channels", Messages = "messages", ReadReceipts = "readReceipts",
-        Documents = "documents", DocumentVersions = "documentVersions", Audit = "audit", Summary = "summary";
+        Documents = "documents", DocumentVersions = "documentVersions", Audit = "audit", Requests = "requests", Summary = "summary";
 
     /// <summary>Every part before the summary, in the order they are written; each is in the summary, even when empty.</summary>
     public static readonly IReadOnlyList<string> Order =
-        [Header, Family, Account, Members, Grants, KeyWraps, Channels, Messages, ReadReceipts, Documents, DocumentVersions, Audit];
+        [Header, Family, Account, Members, Grants, KeyWraps, Channels, Messages, ReadReceipts, Documents, DocumentVersions, Audit, Requests];
 }
 
 /// <summary>One line of the package: which part it belongs to, and the record.</summary>

@@ -64,6 +64,7 @@ public sealed class ExportFixture : IAsyncLifetime
         await UploadAsync(Krachtgezin, "verslag", "verslag-week-1.txt", "Verslag week 1 (herzien): kennismaking verliep heel goed.",
             report);
         await UploadAsync(Moeder, "plan", "gezinsplan.txt", "Ons gezinsplan: rust, regelmaat en school.");
+        await Vader.FileRequestAsync(FamilyId, Vault.Contracts.DataSubject.RequestKinds.Rectification, "mijn e-mailadres klopt niet");
 
         (OtherFamilyId, var otherCoordinator, OtherGuardian) = await Cast.FamilyAsync("b");
         var otherChannel = await Cast.IntroChannelAsync(OtherGuardian, OtherFamilyId, otherCoordinator);

@@ -63,6 +63,8 @@ public sealed partial class ExportTests(ExportFixture f) : IClassFixture<ExportF
         Assert.Equal(f.Server.Column<long>("SELECT \"Index\" FROM AuditEntries WHERE FamilyId = @f AND \"Index\" < @n ORDER BY FamilySeq",
             p, ("n", header.TreeHead.TreeSize)), audit.Select(e => e.Index));
         Assert.Contains(audit, e => e.Action == "dsr.exported" && e.Fields?.ActorUserId == f.Vader.Session!.UserId);
+        AssertSameSet(f.Server.Column<Guid>("SELECT Id FROM SubjectRequests WHERE FamilyId = @f", p),
+            Records<Vault.Contracts.DataSubject.SubjectRequestResponse>(package, ExportParts.Requests).Select(r => r.Id));
         foreach (var part in ExportParts.Order)
         {
             Assert.Equal(package.GetValueOrDefault(part)?.Count ?? 0, result.Counts[part]);
@@ -114,6 +116,25 @@ public sealed partial class ExportTests(ExportFixture f) : IClassFixture<ExportF
         Assert.Contains("summary", await CheckAsync(lines[..^1], key), StringComparison.Ordinal);
         Assert.Contains("signed", await CheckAsync(Changed(lines, lines.Length - 1, FlipSignature), key), StringComparison.Ordinal);
         Assert.Contains("signed", await CheckAsync(lines, new byte[32]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExportFamily_AnsweringAnAccessRequest_RequestDoneOnceServedAndNotAgain()
+    {
+        var request = await f.Moeder.FileRequestAsync(f.FamilyId, Vault.Contracts.DataSubject.RequestKinds.Access);
+        var result = await f.Moeder.ExportFamilyAsync(f.FamilyId, output, requestId: request.Id);
+
+        Assert.True(result.Verified);
+        var answered = (await f.Moeder.FamilyRequestsAsync(f.FamilyId)).Single(r => r.Id == request.Id);
+        Assert.Equal(Vault.Contracts.DataSubject.RequestStatus.Done, answered.Status);
+        Assert.Contains("export", answered.Outcome, StringComparison.Ordinal);
+        var again = await Assert.ThrowsAsync<VaultApiException>(() =>
+            f.Moeder.ExportFamilyAsync(f.FamilyId, output + "-2", requestId: request.Id));
+        Assert.Equal(ProblemTypes.RequestClosed, again.ProblemType);
+        // Another family's request, or one that is not for access, is not this export's to answer.
+        var other = await f.OtherGuardian.FileRequestAsync(f.OtherFamilyId, Vault.Contracts.DataSubject.RequestKinds.Access);
+        Assert.Equal(404, (await Assert.ThrowsAsync<VaultApiException>(() =>
+            f.Moeder.ExportFamilyAsync(f.FamilyId, output + "-3", requestId: other.Id))).Status);
     }
 
     [Fact]

@@ -1,4 +1,7 @@
+using Microsoft.EntityFrameworkCore;
 using Vault.Contracts;
+using Vault.Contracts.DataSubject;
+using Vault.Server.Data;
 using Vault.Server.Audit;
 using Vault.Server.Consent;
 using Vault.Server.Infrastructure;
@@ -16,15 +19,38 @@ public static class ExportModule
     public static IEndpointRouteBuilder MapVaultExport(this IEndpointRouteBuilder app)
     {
         app.MapGet("/families/{familyId:guid}/export", Export).WithTags("Data subject").RequireAuthorization()
-            .WithSummary("Guardians: the family's complete data as signed NDJSON (streamed; counts and hashes per part in the last line).");
+            .WithSummary("Guardians: the family's complete data as signed NDJSON (streamed; counts and hashes per part in the last line); " +
+                "?request=ID answers an open access or portability request, which is done once the package is served whole.");
         return app;
     }
 
-    private static async Task<IResult> Export(Guid familyId, HttpContext http, FamilyAccess access, CancellationToken ct)
+    private static async Task<IResult> Export(Guid familyId, Guid? request, HttpContext http, FamilyAccess access, VaultDbContext db,
+        CancellationToken ct)
     {
         var actor = Actor.From(http);
-        var check = await AuthorizeAsync(access, actor, familyId, requestId: null, ct);
-        return check.Denied is { } denied ? denied.ToResult() : new ExportPackage(familyId, actor, RequestId: null);
+        var check = await AuthorizeAsync(access, actor, familyId, request, ct);
+        if (check.Denied is { } denied)
+        {
+            return denied.ToResult();
+        }
+        if (request is { } requestId)
+        {
+            // The access or portability request this export answers: the family's own, and still open.
+            var answered = await db.SubjectRequests.AsNoTracking().FirstOrDefaultAsync(r => r.Id == requestId && r.FamilyId == familyId, ct);
+            if (answered is null)
+            {
+                return Problems.NotFound();
+            }
+            if (answered.Kind is not (RequestKinds.Access or RequestKinds.Portability))
+            {
+                return Problems.Validation("An export answers an access or portability request.");
+            }
+            if (!RequestStatus.IsOpen(answered.Status))
+            {
+                return Problems.Result(409, ProblemTypes.RequestClosed, $"This request is {answered.Status} already.");
+            }
+        }
+        return new ExportPackage(familyId, actor, request);
     }
 
     /// <summary>

@@ -45,8 +45,18 @@ internal sealed partial class ExportPackage(Guid familyId, Actor requester, Guid
             {
                 await writer.WriteAsync(AuditTree.ToDto(entry), ct);
             }
+            writer.Begin(ExportParts.Requests);
+            await foreach (var request in DataSubjectModule.Project(db, db.SubjectRequests.AsNoTracking().Where(r => r.FamilyId == familyId)
+                               .OrderBy(r => r.ReceivedAt)).AsAsyncEnumerable().WithCancellation(ct))
+            {
+                await writer.WriteAsync(request, ct);
+            }
             var summary = new ExportSummary(ExportParts.SummaryType, familyId, requester.UserId, createdAt, writer.Finish());
             await writer.WriteSummaryAsync(services.GetRequiredService<Receipts>().Sign(summary), ct);
+            if (RequestId is { } answered)
+            {
+                await AnswerAsync(db, services.GetRequiredService<AuditLog>(), answered, createdAt, ct);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException && http.Response.HasStarted)
         {
@@ -54,6 +64,22 @@ internal sealed partial class ExportPackage(Guid familyId, Actor requester, Guid
             LogExportFailed(logger, e, familyId);
             http.Abort();
         }
+    }
+
+    /// <summary>The request the export answers is done once the whole package, summary included, was served.</summary>
+    private async Task AnswerAsync(VaultDbContext db, AuditLog audit, Guid requestId, DateTimeOffset createdAt, CancellationToken ct)
+    {
+        var request = await db.SubjectRequests.FirstAsync(r => r.Id == requestId, ct);
+        if (!Contracts.DataSubject.RequestStatus.IsOpen(request.Status))
+        {
+            return;
+        }
+        await audit.AppendAsync(AuditEvent.For(requester, AuditActions.RequestCompleted, familyId, $"request:{requestId}/{request.Kind}",
+            "export served"), ct);
+        request.Status = Contracts.DataSubject.RequestStatus.Done;
+        request.Outcome = $"Answered with the family's export, served whole to its requester on {createdAt:yyyy-MM-dd}.";
+        request.CompletedAt = createdAt;
+        await db.SaveChangesAsync(ct);
     }
 
     private async Task WriteFamilyAsync(ExportWriter writer, VaultDbContext db, CancellationToken ct)
