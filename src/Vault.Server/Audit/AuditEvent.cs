@@ -40,5 +40,7 @@ public static class AuditActions
     public const string DocumentUploadExpired = "document.upload.expired", DocumentVersionCreated = "document.version.created";
     public const string DocumentsListed = "documents.listed", DocumentVersionsRead = "document.versions.read";
     public const string DocumentVersionRead = "document.version.read", DocumentContentRead = "document.content.read";
+    public const string PrivacyAuditQueried = "privacy.audit.queried", PrivacyFamiliesListed = "privacy.families.listed";
+    public const string PrivacyFamilyRead = "privacy.family.read", PrivacyReportRead = "privacy.report.read";
     public const string DocumentDeleted = "document.deleted", DocumentRestored = "document.restored", DocumentPurged = "document.purged";
 }
