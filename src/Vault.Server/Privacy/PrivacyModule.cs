@@ -64,7 +64,8 @@ public static class PrivacyModule
     }
 
     /// <summary>
-    /// A time bound: an ISO 8601 instant with offset, or a date (UTC midnight; as an upper bound the end of that day).
+    /// A time bound: an ISO 8601 instant with offset, or a date (UTC midnight; as an upper bound the end of that day);
+    /// nothing before 1970 is in any log.
     /// </summary>
     internal static bool TryParseBound(string? text, bool upper, out long? unixMs)
     {
@@ -74,14 +75,15 @@ public static class PrivacyModule
             return true;
         }
         var culture = System.Globalization.CultureInfo.InvariantCulture;
-        if (text.Length == 10 && DateOnly.TryParseExact(text, "yyyy-MM-dd", culture, System.Globalization.DateTimeStyles.None, out var day))
+        if (text.Length == 10 && DateOnly.TryParseExact(text, "yyyy-MM-dd", culture, System.Globalization.DateTimeStyles.None, out var day)
+            && day.Year is >= 1970 and <= 9000)
         {
             var start = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             unixMs = (upper ? start.AddDays(1) : start).ToUnixTimeMilliseconds();
             return true;
         }
         if (text.Length <= 40 && DateTimeOffset.TryParse(text, culture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
-            && at.Year is >= 2000 and <= 9000)
+            && at.Year is >= 1970 and <= 9000)
         {
             unixMs = at.ToUnixTimeMilliseconds();
             return true;
