@@ -213,6 +213,8 @@ public sealed class PrivacyOfficerTests : IAsyncLifetime
         }
         await guardian.WithdrawGrantAsync(familyId, janGrantId);
         await Assert.ThrowsAsync<VaultApiException>(() => jan.HistoryAsync(familyId, channelId));
+        // The coordinator is refused once: below the threshold, an ordinary mistake.
+        await Assert.ThrowsAsync<VaultApiException>(() => coordinator.ReadAccessViewAsync(familyId));
 
         var report = await officer.UnusualAccessReportAsync();
 
