@@ -21,3 +21,50 @@ internal sealed partial class Context
         return 0;
     }
 }
+
+/// <summary>What `vault audit access --json` prints (camelCase). Scripts read these names: add fields, never rename one.</summary>
+internal sealed record AccessViewJson(bool Verified, bool Partial, string Proven, string? Failure, long? TreeSize,
+    IReadOnlyList<Vault.Client.AccessEntry> Entries);
+
+/// <summary>`vault audit access`: the family's own access view (NEN 7513), verified before it is shown.</summary>
+internal sealed partial class Context
+{
+    public async Task<int> AuditAccess(Guid family, DateOnly? since, DateOnly? until, Guid? actor, string? lang, bool json)
+    {
+        var (p, client) = await SignedIn();
+        var filter = new Vault.Client.AccessViewFilter(Day(since), Day(until?.AddDays(1)), actor);
+        var view = await client.ReadAccessViewAsync(family, filter, p.LastTreeHead);
+        if (json)
+        {
+            WriteJson(new AccessViewJson(view.Ok, view.Partial, view.Proven, view.Verification.Failure?.ToString(),
+                view.Verification.Head?.TreeSize, view.Entries));
+        }
+        if (!view.Ok)
+        {
+            if (!json)
+            {
+                stdout.WriteLine($"Audit trail verification FAILED at {view.Verification.Failure}.");
+                stdout.WriteLine("The list is not shown: the server showed the log differently than it signed it.");
+            }
+            stderr.WriteLine("What to do: keep this output, do not rely on any list of accesses from this server, and report it to " +
+                "your organisation's privacy officer and the server's administrator. `vault audit verify --family ID` repeats the check.");
+            return ExitCodes.VerificationFailed;
+        }
+        (Stored() with { LastTreeHead = view.Verification.Head, AuditKey = client.Session!.AuditKey }).Save(home);
+        if (json)
+        {
+            return 0;
+        }
+        stdout.WriteLine(view.Proven);
+        stdout.WriteLine(view.Entries.Count == 0 ? "No entries match." : $"{view.Entries.Count} entries, newest first (times in UTC):");
+        foreach (var e in view.Entries)
+        {
+            stdout.WriteLine($"{e.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {(e.Allowed ? "allowed" : "REFUSED"),-8} " +
+                Safe(lang == "en" ? e.English : e.Dutch));
+        }
+        return 0;
+    }
+
+    private static DateTimeOffset? Day(DateOnly? day) =>
+        day is { } d ? new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : null;
+}

@@ -19,8 +19,7 @@ internal static partial class Verbs
             "or a prompt in a terminal.")
         {
             Invite(c), Login(c), PassphraseCommand(c), Devices(c), Fingerprint(c), Family(c), Grant(c), Grants(c), Withdraw(c),
-            Channel(c), Send(c), Edit(c), Delete(c), Read(c), Receipts(c), Listen(c), Doc(c), Audit(c), Dsr(c),
-            new Command("privacy", "The privacy officer's view: requests.") { PrivacyRequests(c) },
+            Channel(c), Send(c), Edit(c), Delete(c), Read(c), Receipts(c), Listen(c), Doc(c), Audit(c), Dsr(c), Privacy(c),
         };
         root.Options.Add(new HelpOption());
         return root;
@@ -122,6 +121,6 @@ internal static partial class Verbs
         {
             family,
         }.Does(r => c.AuditVerify(r.GetValue(family)));
-        return new Command("audit", "The audit log.") { verify };
+        return new Command("audit", "The audit log.") { verify, AuditAccess(c) };
     }
 }

@@ -33,6 +33,13 @@ public sealed class AuditVerifier(byte[] auditKey, SignedTreeHeadDto? lastSeen, 
 
     public SignedTreeHeadDto? Head => head;
 
+    /// <summary>
+    /// A family view that shows only the caller's part (a child's): order, fields and proofs are checked, but no
+    /// check can show that nothing is missing. Only set it when the caller expects a partial view, never because the
+    /// server says so (a server could otherwise hide entries from a guardian).
+    /// </summary>
+    public bool Partial { get; init; }
+
     /// <summary>Checks a new head: signature, no rollback, and the consistency proof from the previous head.</summary>
     public AuditFailure? AcceptHead(SignedTreeHeadDto next, ConsistencyProofDto? proof)
     {
@@ -60,6 +67,10 @@ public sealed class AuditVerifier(byte[] auditKey, SignedTreeHeadDto? lastSeen, 
     {
         var e = item.Entry;
         var position = familyId is null ? e.Index : e.FamilySeq;
+        if (Partial && familyId is not null && position > expected)
+        {
+            expected = position; // a child's part of the trail: gaps are by design, order is still checked
+        }
         if (position != expected)
         {
             return new AuditFailure(e.Index, e.FamilySeq, position > expected

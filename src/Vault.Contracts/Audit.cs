@@ -15,5 +15,8 @@ public sealed record ConsistencyProofDto(long FromSize, long ToSize, IReadOnlyLi
 
 public sealed record AuditEntryWithProof(AuditEntryDto Entry, IReadOnlyList<byte[]> InclusionProof);
 
-/// <summary>A page of entries, each with its inclusion proof against <c>Head</c>.</summary>
-public sealed record AuditPageResponse(SignedTreeHeadDto Head, IReadOnlyList<AuditEntryWithProof> Entries, bool More);
+/// <summary>
+/// A page of entries, each with its inclusion proof against <c>Head</c>. <c>Partial</c>: only the entries that concern
+/// the caller (a child sees its own part of the family's trail), so its family sequence numbers have gaps by design.
+/// </summary>
+public sealed record AuditPageResponse(SignedTreeHeadDto Head, IReadOnlyList<AuditEntryWithProof> Entries, bool More, bool Partial = false);

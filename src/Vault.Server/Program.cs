@@ -10,6 +10,7 @@ using Vault.Server.Identity;
 using Vault.Server.Infrastructure;
 using Vault.Server.Keys;
 using Vault.Server.Messaging;
+using Vault.Server.Privacy;
 using Vault.Server.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -28,7 +29,8 @@ builder.Services
     .AddVaultMessaging(options)
     .AddVaultDocuments()
     .AddVaultDataSubject()
-    .AddVaultExport();
+    .AddVaultExport()
+    .AddVaultPrivacy();
 
 var app = builder.Build();
 
@@ -45,5 +47,6 @@ app.MapVaultMessaging();
 app.MapVaultDocuments(options);
 app.MapVaultDataSubject();
 app.MapVaultExport();
+app.MapVaultPrivacy();
 
 app.Run();

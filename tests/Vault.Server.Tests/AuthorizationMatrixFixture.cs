@@ -371,6 +371,9 @@ public sealed class AuthorizationMatrixFixture : IAsyncLifetime
         VaultClient.NewGrant(familyId, Spare.Session!.UserId, ConsentScopes.Documents("overig"), Permissions.Read, "matrix");
 
     private readonly Dictionary<Guid, Guid> channelsAbout = [];
+
+    /// <summary>The channel of family A about a child member.</summary>
+    public Guid ChannelAbout(Guid childId) => channelsAbout[childId];
     private Guid familyA;
 
     /// <summary>A grant to the spare member for the channel about a child of family A, naming the child (age rules).</summary>

@@ -246,6 +246,9 @@ internal static partial class Matrix
         // Data-subject requests: the family files and follows, the privacy officer works them through
         .. DataSubjectRows(),
         .. ExportRows(),
+
+        // The privacy officer
+        .. PrivacyRows(),
         new("GET", "/account/identity-wraps", SignedIn, 200)
         {
             // What a device set up from the passphrase wraps again for itself: only scopes the caller may read now.
@@ -317,11 +320,16 @@ internal static partial class Matrix
         },
 
         // Audit
-        new("GET", Family + "/audit", RolesOnly(Roles.Guardian), 200)
+        new("GET", Family + "/audit", RolesOnly(Roles.Guardian, Roles.Child), 200)
         {
+            // A child sees its part: its own actions and what concerns it (the channel about it, grants, its membership).
             Build = (c, t) => Done(new Req(Fill(t, c) + "?limit=50")),
-            Check = Json<AuditPageResponse>((c, _, page) => page.Entries.Count > 0
-                && page.Entries.All(e => e.Entry.Fields is null || e.Entry.Fields.FamilyId == c.World.FamilyId)),
+            Check = Json<AuditPageResponse>((c, _, page) => page.Entries.Count > 0 && page.Partial == (c.Who.Role == Roles.Child)
+                && page.Entries.All(e => e.Entry.Fields is null || e.Entry.Fields.FamilyId == c.World.FamilyId)
+                && (c.Who.Role != Roles.Child || page.Entries.All(e => e.Entry.Fields is { } f && (f.ActorUserId == c.UserId
+                    || f.Resource.StartsWith("grant:", StringComparison.Ordinal)
+                    || f.Resource.Contains(c.UserId.ToString(), StringComparison.Ordinal)
+                    || f.Resource.Contains(ConsentScopes.Channel(c.F.ChannelAbout(c.UserId)), StringComparison.Ordinal))))),
         },
         new("GET", "/audit/key", Anyone, 200)
         {

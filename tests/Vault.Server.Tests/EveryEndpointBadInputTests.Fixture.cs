@@ -24,6 +24,9 @@ public sealed partial class EveryEndpointBadInputTests
 
         /// <summary>Reaches the admin-only endpoints (invitations, audit erasure), which refuse a guardian before binding.</summary>
         public VaultClient Admin { get; private set; } = null!;
+
+        /// <summary>Reaches the privacy officer's endpoints, which refuse everyone else before reading their query.</summary>
+        public VaultClient Officer { get; private set; } = null!;
         public Guid FamilyId { get; private set; }
         public Guid ChannelId { get; private set; }
 
@@ -33,6 +36,7 @@ public sealed partial class EveryEndpointBadInputTests
             var (familyId, coordinator, guardian) = await cast.FamilyAsync();
             var channel = await Cast.IntroChannelAsync(guardian, familyId, coordinator);
             (FamilyId, ChannelId, Guardian, Admin) = (familyId, channel.Id, guardian, await cast.AdminAsync());
+            Officer = await cast.AccountAsync(Vault.Contracts.Roles.PrivacyOfficer, "fg.walk");
             Http = Server.NewHttp();
         }
 

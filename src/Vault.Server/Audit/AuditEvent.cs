@@ -48,6 +48,8 @@ public static class AuditActions
     public const string LegalHoldSet = "dsr.legal-hold.set", LegalHoldLifted = "dsr.legal-hold.lifted";
     public const string ErasureStarted = "dsr.erasure.started", ErasureCompleted = "dsr.erasure.completed";
     public const string AccountRectified = "dsr.rectified";
+    public const string PrivacyAuditQueried = "privacy.audit.queried", PrivacyFamiliesListed = "privacy.families.listed";
+    public const string PrivacyFamilyRead = "privacy.family.read", PrivacyReportRead = "privacy.report.read";
     public const string DocumentDeleted = "document.deleted", DocumentRestored = "document.restored", DocumentPurged = "document.purged";
     public const string DsrExported = "dsr.exported"; // a guardian's export of the family's data (AVG art. 15 and 20)
 }

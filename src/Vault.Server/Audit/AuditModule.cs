@@ -36,7 +36,7 @@ public static class AuditModule
         audit.MapPost("/entries/{index:long}/erase-personal-fields", Erase)
             .WithSummary("Privacy officer: erase an entry's personal fields; the tree stays valid.");
         app.MapGet("/families/{familyId:guid}/audit", FamilyEntries).WithTags("Audit").RequireAuthorization()
-            .WithSummary("Guardians: every entry about the family, in family order, with inclusion proofs.");
+            .WithSummary("Guardians: every entry about the family, in family order, with inclusion proofs; a child: its own part (partial).");
         return app;
     }
 
@@ -53,7 +53,7 @@ public static class AuditModule
     private static async Task<IResult> FamilyEntries(Guid familyId, long? afterSeq, int? limit, HttpContext http, FamilyAccess access,
         AuditTree tree, VaultDbContext db, CancellationToken ct)
     {
-        var check = await access.MemberAsync(Actor.From(http), familyId, AuditActions.AuditRead, "audit", ct, Roles.Guardian);
+        var check = await access.MemberAsync(Actor.From(http), familyId, AuditActions.AuditRead, "audit", ct, Roles.Guardian, Roles.Child);
         if (check.Denied is { } denied)
         {
             return denied.ToResult();
@@ -64,6 +64,12 @@ public static class AuditModule
         }
         var head = await tree.LatestAsync(ct);
         var from = afterSeq ?? 0;
+        if (check.Membership.Role == Roles.Child)
+        {
+            var (own, more) = await ChildAuditView.PageAsync(db, familyId, check.Membership.UserId, from, limit ?? PageSize, head.TreeSize, ct);
+            return TypedResults.Ok(new AuditPageResponse(head,
+                own.Select(e => new AuditEntryWithProof(AuditTree.ToDto(e), tree.Inclusion(e.Index, head.TreeSize))).ToList(), more, Partial: true));
+        }
         var query = db.AuditEntries.AsNoTracking().Where(e => e.FamilyId == familyId && e.FamilySeq > from && e.Index < head.TreeSize);
         return TypedResults.Ok(await PageAsync(query.OrderBy(e => e.FamilySeq), limit ?? PageSize, head, tree, ct));
     }
