@@ -49,16 +49,4 @@ public static class DataSubjectModule
         value = string.IsNullOrWhiteSpace(text) ? null : text.Trim();
         return (value is not null || !required) && (value is null || value.Length <= max) && (value is null || !value.Any(char.IsControl));
     }
-
-    /// <summary>The officer's own check: anyone else is refused with 403, and that refusal is audited.</summary>
-    internal static async Task<IResult?> RefuseUnlessOfficerAsync(Actor actor, AuditLog audit, string action, string resource,
-        CancellationToken ct)
-    {
-        if (actor.Role == Roles.PrivacyOfficer)
-        {
-            return null;
-        }
-        await audit.AppendAsync(AuditEvent.For(actor, action, null, resource).Denied(), ct);
-        return Problem.Forbidden.ToResult();
-    }
 }

@@ -35,7 +35,7 @@ internal static class OfficerEndpoints
     private static async Task<IResult> Queue(bool? all, HttpContext http, VaultDbContext db, AuditLog audit, CancellationToken ct)
     {
         var actor = Actor.From(http);
-        if (await DataSubjectModule.RefuseUnlessOfficerAsync(actor, audit, AuditActions.RequestsRead, "requests", ct) is { } refused)
+        if (await Privacy.PrivacyModule.RefuseNonOfficerAsync(actor, audit, AuditActions.RequestsRead, "requests", ct) is { } refused)
         {
             return refused;
         }
@@ -52,7 +52,7 @@ internal static class OfficerEndpoints
         AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
         var actor = Actor.From(http);
-        if (await DataSubjectModule.RefuseUnlessOfficerAsync(actor, audit, AuditActions.RequestReceived, "requests", ct) is { } refused)
+        if (await Privacy.PrivacyModule.RefuseNonOfficerAsync(actor, audit, AuditActions.RequestReceived, "requests", ct) is { } refused)
         {
             return refused;
         }
@@ -132,7 +132,7 @@ internal static class OfficerEndpoints
     private static async Task<IResult> Receipt(Guid requestId, HttpContext http, VaultDbContext db, AuditLog audit, CancellationToken ct)
     {
         var actor = Actor.From(http);
-        if (await DataSubjectModule.RefuseUnlessOfficerAsync(actor, audit, AuditActions.ReceiptRead, $"request:{requestId}", ct) is { } refused)
+        if (await Privacy.PrivacyModule.RefuseNonOfficerAsync(actor, audit, AuditActions.ReceiptRead, $"request:{requestId}", ct) is { } refused)
         {
             return refused;
         }
@@ -162,7 +162,7 @@ internal static class OfficerEndpoints
         var ct = http.RequestAborted;
         var actor = Actor.From(http);
         var resource = $"request:{requestId}";
-        if (await DataSubjectModule.RefuseUnlessOfficerAsync(actor, audit, action, resource, ct) is { } refused)
+        if (await Privacy.PrivacyModule.RefuseNonOfficerAsync(actor, audit, action, resource, ct) is { } refused)
         {
             return refused;
         }

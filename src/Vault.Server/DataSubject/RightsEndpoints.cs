@@ -44,7 +44,7 @@ internal static class RightsEndpoints
         CancellationToken ct)
     {
         var actor = Actor.From(http);
-        if (await DataSubjectModule.RefuseUnlessOfficerAsync(actor, audit, AuditActions.RestrictionLifted, "restriction", ct) is { } refused)
+        if (await Privacy.PrivacyModule.RefuseNonOfficerAsync(actor, audit, AuditActions.RestrictionLifted, "restriction", ct) is { } refused)
         {
             return refused;
         }
@@ -71,7 +71,7 @@ internal static class RightsEndpoints
         TimeProvider clock, CancellationToken ct)
     {
         var actor = Actor.From(http);
-        if (await DataSubjectModule.RefuseUnlessOfficerAsync(actor, audit, AuditActions.LegalHoldSet, "legal-hold", ct) is { } refused)
+        if (await Privacy.PrivacyModule.RefuseNonOfficerAsync(actor, audit, AuditActions.LegalHoldSet, "legal-hold", ct) is { } refused)
         {
             return refused;
         }
@@ -95,7 +95,7 @@ internal static class RightsEndpoints
     private static async Task<IResult> Release(Guid familyId, HttpContext http, VaultDbContext db, AuditLog audit, CancellationToken ct)
     {
         var actor = Actor.From(http);
-        if (await DataSubjectModule.RefuseUnlessOfficerAsync(actor, audit, AuditActions.LegalHoldLifted, "legal-hold", ct) is { } refused)
+        if (await Privacy.PrivacyModule.RefuseNonOfficerAsync(actor, audit, AuditActions.LegalHoldLifted, "legal-hold", ct) is { } refused)
         {
             return refused;
         }
@@ -138,7 +138,7 @@ internal static class RightsEndpoints
     {
         var actor = Actor.From(http);
         var resource = $"request:{requestId}";
-        if (await DataSubjectModule.RefuseUnlessOfficerAsync(actor, audit, AuditActions.ErasureStarted, resource, ct) is { } refused)
+        if (await Privacy.PrivacyModule.RefuseNonOfficerAsync(actor, audit, AuditActions.ErasureStarted, resource, ct) is { } refused)
         {
             return refused;
         }
