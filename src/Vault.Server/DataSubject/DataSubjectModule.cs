@@ -1,9 +1,6 @@
 using Microsoft.EntityFrameworkCore;
-using Vault.Contracts;
 using Vault.Contracts.DataSubject;
-using Vault.Server.Audit;
 using Vault.Server.Data;
-using Vault.Server.Infrastructure;
 
 namespace Vault.Server.DataSubject;
 
