@@ -66,6 +66,23 @@ public static class AccessWording
             ["privacy.family.read"] = ("bekeek de leden en toestemmingen van het gezin (privacytoezicht)",
                 "viewed the family's members and consent grants (privacy oversight)"),
             ["privacy.report.read"] = ("bekeek het rapport van ongewone toegang", "viewed the report of unusual access"),
+            ["restriction.write.refused"] = ("probeerde iets te wijzigen terwijl het gezin beperkt was", "tried to change something while the family was restricted"),
+            ["dsr.received"] = ("diende een AVG-verzoek in", "filed a data-subject request"),
+            ["dsr.read"] = ("bekeek de AVG-verzoeken", "viewed the data-subject requests"),
+            ["dsr.started"] = ("nam een AVG-verzoek in behandeling", "took a data-subject request in hand"),
+            ["dsr.extended"] = ("verlengde de termijn van een AVG-verzoek", "extended a data-subject request's deadline"),
+            ["dsr.refused"] = ("wees een AVG-verzoek af", "refused a data-subject request"),
+            ["dsr.completed"] = ("handelde een AVG-verzoek af", "completed a data-subject request"),
+            ["dsr.reminder"] = ("herinnerde aan de termijn van een AVG-verzoek", "reminded of a data-subject request's deadline"),
+            ["dsr.receipt.read"] = ("haalde een bewijs van wissing op", "fetched an erasure receipt"),
+            ["dsr.restricted"] = ("beperkte de verwerking: het gezinsdossier is alleen-lezen", "restricted processing: the family file is read-only"),
+            ["dsr.restriction.lifted"] = ("hief de beperking van de verwerking op", "lifted the restriction of processing"),
+            ["dsr.legal-hold.set"] = ("legde een wettelijke bewaarplicht vast", "recorded a legal retention duty"),
+            ["dsr.legal-hold.lifted"] = ("hief een wettelijke bewaarplicht op", "lifted a legal retention duty"),
+            ["dsr.erasure.started"] = ("begon het gezinsdossier te wissen", "began erasing the family file"),
+            ["dsr.erasure.completed"] = ("wiste het gezinsdossier", "erased the family file"),
+            ["dsr.rectified"] = ("corrigeerde accountgegevens", "corrected account data"),
+            ["dsr.exported"] = ("maakte een export van het gezinsdossier", "exported the family file"),
         };
 
     private static readonly Dictionary<string, (string Dutch, string English)> RoleNames =
