@@ -9,6 +9,7 @@ using Vault.Server.Identity;
 using Vault.Server.Infrastructure;
 using Vault.Server.Keys;
 using Vault.Server.Messaging;
+using Vault.Server.Retention;
 using Vault.Server.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -25,7 +26,8 @@ builder.Services
     .AddVaultConsent()
     .AddVaultKeys()
     .AddVaultMessaging(options)
-    .AddVaultDocuments();
+    .AddVaultDocuments()
+    .AddVaultRetention(options);
 
 var app = builder.Build();
 
@@ -39,5 +41,6 @@ app.MapVaultConsent();
 app.MapVaultAudit();
 app.MapVaultMessaging();
 app.MapVaultDocuments(options);
+app.MapVaultRetention();
 
 app.Run();

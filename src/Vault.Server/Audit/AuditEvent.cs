@@ -41,4 +41,7 @@ public static class AuditActions
     public const string DocumentsListed = "documents.listed", DocumentVersionsRead = "document.versions.read";
     public const string DocumentVersionRead = "document.version.read", DocumentContentRead = "document.content.read";
     public const string DocumentDeleted = "document.deleted", DocumentRestored = "document.restored", DocumentPurged = "document.purged";
+    // Retention rounds: one entry per family and part, its resource "retention/{clock}/{part}/{count}" (see Retention/RetentionAudit).
+    public const string RetentionDocumentsPurged = "retention.documents.purged", RetentionMessagesPurged = "retention.messages.purged";
+    public const string RetentionAuditErased = "retention.audit.erased", RetentionRead = "retention.read";
 }
