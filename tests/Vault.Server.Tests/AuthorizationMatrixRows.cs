@@ -242,6 +242,9 @@ internal static partial class Matrix
 
         // Documents: uploads, versions, content, trash (a gemeente works in beschikking, everyone else in plan)
         .. DocumentRows(),
+
+        // Retention: the privacy officer's view of a family's clocks
+        .. RetentionRows(),
         new("GET", "/account/identity-wraps", SignedIn, 200)
         {
             // What a device set up from the passphrase wraps again for itself: only scopes the caller may read now.
