@@ -94,7 +94,7 @@ public sealed class RetentionAuditTests : RetentionScenario
             new RetentionClockDto("category", "plan", 20, endedOn.AddYears(20), "running"),
             new RetentionClockDto("category", "verslag", 20, endedOn.AddYears(20), "running"),
             new RetentionClockDto("category", "beschikking", 20, endedOn.AddYears(20), "running"),
-            new RetentionClockDto("category", "voortgang", 20, endedOn.AddYears(20), "running"),
+            new RetentionClockDto("category", "voortgang", 4, endedOn.AddYears(4), "running"),
             new RetentionClockDto("category", "overig", 2, endedOn.AddYears(2), "expired"),
             new RetentionClockDto("channels", "messages", 5, endedOn.AddYears(5), "running"),
             new RetentionClockDto("audit", "entries", 20, DateOnly.FromDateTime(oldest.UtcDateTime.AddYears(20)), "running"),
@@ -104,7 +104,7 @@ public sealed class RetentionAuditTests : RetentionScenario
 
         var heldState = await officer.GetRetentionAsync(held.FamilyId);
         Assert.Equal(new LegalHoldDto("Jeugdwet art. 7.3.8", Today.AddYears(1), true), heldState.LegalHold);
-        Assert.Equal(["running", "running", "running", "running", "running", "held", "held"], heldState.Clocks.SkipLast(1).Select(c => c.Status));
+        Assert.Equal(["running", "running", "running", "running", "held", "held", "held"], heldState.Clocks.SkipLast(1).Select(c => c.Status));
         Assert.Empty(heldState.Purged);
 
         var openState = await officer.GetRetentionAsync(open.FamilyId);

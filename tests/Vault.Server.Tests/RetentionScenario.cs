@@ -10,7 +10,7 @@ namespace Vault.Server.Tests;
 /// Families for the retention clocks: one coordinator and one guardian, each family with an "overig" and a "verslag"
 /// document and a channel of three messages, its traject completed through the API. The clocks run by moving the
 /// stored end day back (a fake clock moved by years would fire every periodic timer once per period in between).
-/// Retention: overig 2 years, channels 5, the rest (and the family) 20.
+/// Retention: overig 2 years, voortgang 4, channels 5, the rest (and the family) 20.
 /// </summary>
 public abstract class RetentionScenario : IAsyncLifetime
 {
@@ -18,6 +18,7 @@ public abstract class RetentionScenario : IAsyncLifetime
     {
         Server = server;
         Server.Settings["Vault:Retention:CategoryYearsAfterEnd:overig"] = "2";
+        Server.Settings["Vault:Retention:CategoryYearsAfterEnd:voortgang"] = "4";
         Server.Settings["Vault:Retention:ChannelYearsAfterEnd"] = "5";
         Cast = new Cast(server);
     }

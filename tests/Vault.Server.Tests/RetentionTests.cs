@@ -15,10 +15,14 @@ public sealed class RetentionTests() : RetentionScenario(new VaultServer())
         var heldForever = await SeedFamilyAsync("KG-2026-C"); // ended 6 years ago, held without end
         var heldLonger = await SeedFamilyAsync("KG-2026-D");  // ended 6 years ago, held until next year
         var open = await SeedFamilyAsync("KG-2026-E");        // reopened: no end day, no clock runs
+        var recent = await SeedFamilyAsync("KG-2026-F");      // ended a year ago: no clock has run out
+        await UploadAsync(newer.FamilyId, "voortgang", 10, seed: 4); // 4 years: not yet
+        await UploadAsync(expiredHold.FamilyId, "voortgang", 10, seed: 5);            // 6 years: gone
         await UploadAsync(expiredHold.FamilyId, "overig", 300, seed: 3, expiredHold.Overig); // a second version goes too
         await Coordinator.UpdateTrajectAsync(open.FamilyId, "active", null);
         Ended(expiredHold.FamilyId, 6, "Jeugdwet art. 7.3.8", Today.AddDays(-1));
         Ended(newer.FamilyId, 3);
+        Ended(recent.FamilyId, 1);
         Ended(heldForever.FamilyId, 6, "rechtszaak");
         Ended(heldLonger.FamilyId, 6, "Jeugdwet art. 7.3.8", Today.AddYears(1));
         var overigUploads = UploadsOf(expiredHold.Overig).Concat(UploadsOf(newer.Overig)).ToList();
@@ -28,12 +32,13 @@ public sealed class RetentionTests() : RetentionScenario(new VaultServer())
 
         var round = await Job.RunRoundAsync(CancellationToken.None);
 
-        Assert.Equal((2, 3, 0), (round.Documents, round.Messages, round.AuditEntries));
+        Assert.Equal((3, 3, 0), (round.Documents, round.Messages, round.AuditEntries));
         Assert.Equal(new[] { heldForever.FamilyId, heldLonger.FamilyId }.Order(), round.Held.Order());
         Assert.Empty(round.DueForErasure);
         Assert.Equal((0L, 1L, 0L), (Documents(expiredHold.FamilyId, "overig"), Documents(expiredHold.FamilyId, "verslag"), Messages(expiredHold.FamilyId)));
         Assert.Equal((0L, 1L, 3L), (Documents(newer.FamilyId, "overig"), Documents(newer.FamilyId, "verslag"), Messages(newer.FamilyId)));
-        foreach (var kept in new[] { heldForever, heldLonger, open })
+        Assert.Equal((0L, 1L), (Documents(expiredHold.FamilyId, "voortgang"), Documents(newer.FamilyId, "voortgang")));
+        foreach (var kept in new[] { heldForever, heldLonger, open, recent })
         {
             Assert.Equal((1L, 1L, 3L), (Documents(kept.FamilyId, "overig"), Documents(kept.FamilyId, "verslag"), Messages(kept.FamilyId)));
         }
@@ -42,10 +47,10 @@ public sealed class RetentionTests() : RetentionScenario(new VaultServer())
         Assert.All(keptUploads, u => Assert.Equal(1, BlobFiles(u)));
         Assert.Equal(0L, Count("SELECT COUNT(*) FROM DocumentUploads WHERE DocumentId IN (@a, @b)", ("a", expiredHold.Overig), ("b", newer.Overig)));
         AssertEveryObjectHasARow();
-        Assert.Equal(["retention.documents.purged retention/category/overig/1", "retention.messages.purged retention/channels/messages/3"],
-            RetentionEntries(expiredHold.FamilyId));
+        Assert.Equal(["retention.documents.purged retention/category/overig/1", "retention.documents.purged retention/category/voortgang/1",
+            "retention.messages.purged retention/channels/messages/3"], RetentionEntries(expiredHold.FamilyId));
         Assert.Equal(["retention.documents.purged retention/category/overig/1"], RetentionEntries(newer.FamilyId));
-        Assert.Empty(RetentionEntries(heldForever.FamilyId).Concat(RetentionEntries(heldLonger.FamilyId)).Concat(RetentionEntries(open.FamilyId)));
+        Assert.All(new[] { heldForever, heldLonger, open, recent }, kept => Assert.Empty(RetentionEntries(kept.FamilyId)));
 
         // What stayed is still whole: the verslag of a purged family downloads.
         using var sink = new HashSinkStream();
