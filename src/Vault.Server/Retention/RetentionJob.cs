@@ -63,16 +63,13 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, IOptions<VaultOpti
     public async Task<IReadOnlyList<Guid>> FamiliesDueForErasureAsync(VaultDbContext db, DateOnly today, CancellationToken ct)
     {
         var endedBy = today.AddYears(-Policy.ContentYearsAfterEnd);
-        return await db.Families.AsNoTracking()
+        var ended = await db.Families.AsNoTracking()
             .Where(f => f.EndedOn != null && f.EndedOn <= endedBy && f.ErasingSince == null)
-            .Where(HoldNotInForce(today))
-            .OrderBy(f => f.EndedOn).Select(f => f.Id).ToListAsync(ct);
+            .OrderBy(f => f.EndedOn).Select(f => new { f.Id, f.LegalHoldGround, f.LegalHoldUntil }).ToListAsync(ct);
+        return ended.Where(f => !HoldInForce(f.LegalHoldGround, f.LegalHoldUntil, today)).Select(f => f.Id).ToList();
     }
 
     /// <summary>A legal hold is in force when one is recorded (a ground or an end) and its end, if any, is after today.</summary>
     public static bool HoldInForce(string? ground, DateOnly? until, DateOnly today) =>
         (ground is not null || until is not null) && (until is null || until > today);
-
-    internal static System.Linq.Expressions.Expression<Func<Families.Family, bool>> HoldNotInForce(DateOnly today) =>
-        f => (f.LegalHoldGround == null && f.LegalHoldUntil == null) || (f.LegalHoldUntil != null && f.LegalHoldUntil <= today);
 }
