@@ -26,16 +26,19 @@ internal static class AuditAging
             f.FamilyId, RetentionClocks.Audit, "entries", f.Count, $"audit entries kept {policy.AuditYears} years")).ToList(), ct);
 
         var erased = 0;
+        var done = -1L; // every due entry up to here is erased: the next batch starts after it, not at the log's start
         while (true)
         {
             // The last index of the next batch: batches follow the log's order, so each is one index range.
-            var last = await due.OrderBy(e => e.Index).Select(e => (long?)e.Index).Skip(policy.BatchSize - 1).FirstOrDefaultAsync(ct)
-                ?? await due.MaxAsync(e => (long?)e.Index, ct);
-            if (last is null)
+            var next = due.Where(e => e.Index > done);
+            var last = await next.OrderBy(e => e.Index).Select(e => (long?)e.Index).Skip(policy.BatchSize - 1).FirstOrDefaultAsync(ct)
+                ?? await next.MaxAsync(e => (long?)e.Index, ct);
+            if (last is not { } through)
             {
                 return erased;
             }
-            erased += await AuditErasure.EraseAsync(due.Where(e => e.Index <= last), keepFamilyLink: true, ct);
+            erased += await AuditErasure.EraseAsync(next.Where(e => e.Index <= through), keepFamilyLink: true, ct);
+            done = through;
         }
     }
 }
