@@ -25,7 +25,7 @@ public sealed record RetentionStateResponse(
     IReadOnlyList<RetentionClockDto> Clocks,
     IReadOnlyList<RetentionPurgeDto> Purged);
 
-/// <summary>A retention duty that blocks purging and erasure while <see cref="InForce"/> (until null: indefinitely).</summary>
+/// <summary>A retention duty that blocks purging and erasure while <see cref="InForce"/> (through its until day; null: indefinitely).</summary>
 public sealed record LegalHoldDto(string? Ground, DateOnly? Until, bool InForce);
 
 /// <summary>

@@ -74,9 +74,9 @@ public sealed class RetentionTests() : RetentionScenario(new VaultServer())
         var holdOver = await SeedFamilyAsync("KG-2026-E");
         Ended(due.FamilyId, 20);
         Ended(newer.FamilyId, 19);
-        Ended(held.FamilyId, 25, "Jeugdwet art. 7.3.8", Today.AddDays(1));
+        Ended(held.FamilyId, 25, "Jeugdwet art. 7.3.8", Today); // its last day
         Ended(erasing.FamilyId, 25);
-        Ended(holdOver.FamilyId, 25, "rechtszaak", Today);
+        Ended(holdOver.FamilyId, 25, "rechtszaak", Today.AddDays(-1));
         Server.Sql("UPDATE Families SET ErasingSince = @t WHERE Id = @id", ("t", DateTimeOffset.UtcNow), ("id", erasing.FamilyId));
 
         var round = await Job.RunRoundAsync(CancellationToken.None);

@@ -69,7 +69,7 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, IOptions<VaultOpti
         return ended.Where(f => !HoldInForce(f.LegalHoldGround, f.LegalHoldUntil, today)).Select(f => f.Id).ToList();
     }
 
-    /// <summary>A legal hold is in force when one is recorded (a ground or an end) and its end, if any, is after today.</summary>
+    /// <summary>A legal hold is in force when its ground is recorded and its end, if any, is today or later (as erasure reads it).</summary>
     public static bool HoldInForce(string? ground, DateOnly? until, DateOnly today) =>
-        (ground is not null || until is not null) && (until is null || until > today);
+        ground is not null && (until is null || until >= today);
 }
