@@ -35,7 +35,7 @@ internal static partial class Verbs
     /// </summary>
     private static Command Privacy(Context c)
     {
-        var privacy = new Command("privacy", "The privacy officer's oversight: audit metadata, families, grants, unusual access, the request queue. Never content.");
+        var privacy = new Command("privacy", "The privacy officer's oversight: audit metadata, families, grants, unusual access, the request queue, retention. Never content.");
         foreach (var verb in PrivacyVerbs(c))
         {
             privacy.Subcommands.Add(verb);
@@ -44,7 +44,7 @@ internal static partial class Verbs
     }
 
     private static IEnumerable<Command> PrivacyVerbs(Context c) =>
-        [PrivacyAudit(c), PrivacyFamilies(c), PrivacyFamily(c), PrivacyReport(c), PrivacyRequests(c)];
+        [PrivacyAudit(c), PrivacyFamilies(c), PrivacyFamily(c), PrivacyReport(c), PrivacyRequests(c), PrivacyRetention(c)];
 
     private static Verb PrivacyAudit(Context c)
     {

@@ -11,6 +11,7 @@ using Vault.Server.Infrastructure;
 using Vault.Server.Keys;
 using Vault.Server.Messaging;
 using Vault.Server.Privacy;
+using Vault.Server.Retention;
 using Vault.Server.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -30,7 +31,8 @@ builder.Services
     .AddVaultDocuments()
     .AddVaultDataSubject()
     .AddVaultExport()
-    .AddVaultPrivacy();
+    .AddVaultPrivacy()
+    .AddVaultRetention(options);
 
 var app = builder.Build();
 
@@ -48,5 +50,6 @@ app.MapVaultDocuments(options);
 app.MapVaultDataSubject();
 app.MapVaultExport();
 app.MapVaultPrivacy();
+app.MapVaultRetention();
 
 app.Run();

@@ -12,6 +12,7 @@ public sealed class AdminServer : IAsyncLifetime
     private ServerProcess server = null!;
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "vault-cli-homes", Guid.NewGuid().ToString("N"));
     public string Url => server.Url;
+    public string DataDirectory => server.DataDirectory;
     public string AdminHome => Path.Combine(Root, "admin");
 
     public async Task InitializeAsync()

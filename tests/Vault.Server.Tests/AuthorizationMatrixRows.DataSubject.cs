@@ -18,8 +18,6 @@ internal static partial class Matrix
     /// <summary>A row's plain request for a cell (rows without a Build of their own).</summary>
     public static string FillFor(string template, Cell c) => Fill(template, c);
 
-    private static Rule Officer => RolesOnly(Roles.PrivacyOfficer);
-
     private static string FillRequest(string template, Cell c, Guid? requestId = null) =>
         Fill(template, c).Replace("{requestId:guid}", (requestId ?? Guid.NewGuid()).ToString(), StringComparison.Ordinal);
 
@@ -60,41 +58,41 @@ internal static partial class Matrix
             Audience = Audience.PerRole,
             Build = (c, t) => Done(new Req(FillRequest(t, c))),
         },
-        new("GET", "/privacy/requests", Officer, 200)
+        new("GET", "/privacy/requests", OfficerOnly, 200)
         {
             Audience = Audience.PerRole,
             Check = Json<List<SubjectRequestResponse>>((_, _, list) => list.All(r => RequestStatus.IsOpen(r.Status))),
         },
-        new("POST", "/privacy/families/{familyId:guid}/requests", Officer, 201)
+        new("POST", "/privacy/families/{familyId:guid}/requests", OfficerOnly, 201)
         {
             Audience = Audience.PerRole,
             Build = (c, t) => Done(new Req(Fill(t, c), new CreateSubjectRequest(RequestKinds.Access, "per brief"))),
             Check = Json<SubjectRequestResponse>((c, _, r) => r.FamilyId == c.World.FamilyId && r.RequestedBy == c.UserId),
         },
-        new("GET", OneRequest, Officer, 200)
+        new("GET", OneRequest, OfficerOnly, 200)
         {
             Audience = Audience.PerRole, Build = OnRequest(RequestKinds.Access), Check = RequestIs(RequestStatus.Received),
         },
-        new("POST", OneRequest + "/start", Officer, 200)
+        new("POST", OneRequest + "/start", OfficerOnly, 200)
         {
             Audience = Audience.PerRole, Build = OnRequest(RequestKinds.Access), Check = RequestIs(RequestStatus.InProgress),
         },
-        new("POST", OneRequest + "/extend", Officer, 200)
+        new("POST", OneRequest + "/extend", OfficerOnly, 200)
         {
             Audience = Audience.PerRole, Build = OnRequest(RequestKinds.Access, new ReasonRequest("drukte")),
             Check = RequestIs(RequestStatus.Received),
         },
-        new("POST", OneRequest + "/refuse", Officer, 200)
+        new("POST", OneRequest + "/refuse", OfficerOnly, 200)
         {
             Audience = Audience.PerRole, Build = OnRequest(RequestKinds.Access, new ReasonRequest("kennelijk ongegrond")),
             Check = RequestIs(RequestStatus.Refused),
         },
-        new("POST", OneRequest + "/complete", Officer, 200)
+        new("POST", OneRequest + "/complete", OfficerOnly, 200)
         {
             Audience = Audience.PerRole, Build = OnRequest(RequestKinds.Access, new ReasonRequest("export verstrekt")),
             Check = RequestIs(RequestStatus.Done),
         },
-        new("POST", OneRequest + "/restrict", Officer, 200)
+        new("POST", OneRequest + "/restrict", OfficerOnly, 200)
         {
             Audience = Audience.PerRole, Build = OnRequest(RequestKinds.Restriction),
             Check = async (c, r, response) =>
@@ -103,7 +101,7 @@ internal static partial class Matrix
                 return await RequestIs(RequestStatus.Done)(c, r, response);
             },
         },
-        new("POST", "/privacy/families/{familyId:guid}/restriction/lift", Officer, 204)
+        new("POST", "/privacy/families/{familyId:guid}/restriction/lift", OfficerOnly, 204)
         {
             Audience = Audience.PerRole,
             Build = async (c, t) =>
@@ -115,7 +113,7 @@ internal static partial class Matrix
                 return new Req(Fill(t, c), new ReasonRequest("bezwaar afgehandeld"));
             },
         },
-        new("PUT", "/privacy/families/{familyId:guid}/legal-hold", Officer, 204)
+        new("PUT", "/privacy/families/{familyId:guid}/legal-hold", OfficerOnly, 204)
         {
             Audience = Audience.PerRole,
             Build = (c, t) => Done(new Req(Fill(t, c), new LegalHoldRequest("Jeugdwet art. 7.3.8", null))),
@@ -125,20 +123,20 @@ internal static partial class Matrix
                 return null;
             },
         },
-        new("DELETE", "/privacy/families/{familyId:guid}/legal-hold", Officer, 204) { Audience = Audience.PerRole },
-        new("POST", OneRequest + "/rectify", Officer, 200)
+        new("DELETE", "/privacy/families/{familyId:guid}/legal-hold", OfficerOnly, 204) { Audience = Audience.PerRole },
+        new("POST", OneRequest + "/rectify", OfficerOnly, 200)
         {
             Audience = Audience.PerRole,
             Build = async (c, t) => await OnRequest(RequestKinds.Rectification,
                 new RectifyAccountRequest(c.World.GuardianId, $"ouder{c.F.Next()}@example.nl"))(c, t),
             Check = RequestIs(RequestStatus.Done),
         },
-        new("POST", OneRequest + "/erase", Officer, 200)
+        new("POST", OneRequest + "/erase", OfficerOnly, 200)
         {
             Audience = Audience.PerRole, Build = OnRequest(RequestKinds.Erasure, throwaway: true),
             Check = JsonAsync<SignedReceipt>(async (c, r, s) => (await c.Client.VerifyReceiptAsync(s)).Length > 0),
         },
-        new("GET", OneRequest + "/receipt", Officer, 200)
+        new("GET", OneRequest + "/receipt", OfficerOnly, 200)
         {
             Audience = Audience.PerRole,
             Build = async (c, t) =>

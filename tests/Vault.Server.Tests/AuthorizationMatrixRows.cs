@@ -249,6 +249,9 @@ internal static partial class Matrix
 
         // The privacy officer
         .. PrivacyRows(),
+
+        // Retention: the privacy officer's view of a family's clocks
+        .. RetentionRows(),
         new("GET", "/account/identity-wraps", SignedIn, 200)
         {
             // What a device set up from the passphrase wraps again for itself: only scopes the caller may read now.

@@ -52,4 +52,7 @@ public static class AuditActions
     public const string PrivacyFamilyRead = "privacy.family.read", PrivacyReportRead = "privacy.report.read";
     public const string DocumentDeleted = "document.deleted", DocumentRestored = "document.restored", DocumentPurged = "document.purged";
     public const string DsrExported = "dsr.exported"; // a guardian's export of the family's data (AVG art. 15 and 20)
+    // Retention rounds: one entry per family and part, its resource "retention/{clock}/{part}/{count}" (see Retention/RetentionAudit).
+    public const string RetentionDocumentsPurged = "retention.documents.purged", RetentionMessagesPurged = "retention.messages.purged";
+    public const string RetentionAuditErased = "retention.audit.erased", RetentionRead = "retention.read";
 }

@@ -50,6 +50,7 @@ public sealed class VaultOptions
     public RateLimitPolicy RateLimits { get; set; } = new();
     public ClusterPolicy Cluster { get; set; } = new();
     public DocumentsPolicy Documents { get; set; } = new();
+    public Retention.RetentionPolicy Retention { get; set; } = new();
 
     public string FullDataDirectory => Path.GetFullPath(DataDirectory);
 
