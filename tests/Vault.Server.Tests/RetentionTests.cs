@@ -65,7 +65,7 @@ public sealed class RetentionTests() : RetentionScenario(new VaultServer())
     }
 
     [Fact]
-    public async Task FamiliesDueForErasure_ContentClockRunOut_OnlyUnheldNotErasing()
+    public async Task RunRound_ContentClockRunOut_UnheldFamiliesErasedWithReceipts()
     {
         var due = First;
         var newer = await SeedFamilyAsync("KG-2026-B");
@@ -82,8 +82,14 @@ public sealed class RetentionTests() : RetentionScenario(new VaultServer())
         var round = await Job.RunRoundAsync(CancellationToken.None);
 
         Assert.Equal(new[] { holdOver.FamilyId, due.FamilyId }, round.DueForErasure);
-        // Not erased here: that is the erasure engine's work. The shorter clocks still ran for the unheld ones.
-        Assert.Equal(1L, Documents(due.FamilyId, "verslag"));
+        // Those two are erased as a request would erase them, each with its signed receipt; the others stay.
+        foreach (var gone in new[] { due.FamilyId, holdOver.FamilyId })
+        {
+            Assert.Equal(0L, Count("SELECT COUNT(*) FROM Families WHERE Id = @f", ("f", gone)));
+            Assert.Equal(1L, Count("SELECT COUNT(*) FROM Erasures WHERE FamilyId = @f AND Reason = 'retention' AND Receipt IS NOT NULL",
+                ("f", gone)));
+        }
+        Assert.Equal(0L, Documents(due.FamilyId, "verslag"));
         Assert.Equal(1L, Documents(erasing.FamilyId, "overig"));
         Assert.Equal(1L, Documents(held.FamilyId, "overig"));
         Assert.Equal(0L, Documents(newer.FamilyId, "overig"));

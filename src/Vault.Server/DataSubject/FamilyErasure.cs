@@ -5,7 +5,6 @@ using Vault.Contracts.DataSubject;
 using Vault.Server.Audit;
 using Vault.Server.Data;
 using Vault.Server.Documents;
-using Vault.Server.Families;
 using Vault.Server.Infrastructure;
 using Vault.Server.Storage;
 
@@ -24,7 +23,8 @@ public static class ErasureReasons
 /// the rows that name them, then the rows, then the personal fields of the audit entries (the Merkle tree stays valid),
 /// the accounts that belonged only to this family, and the family itself; last, the receipt, signed with the audit key.
 /// </summary>
-public sealed class FamilyErasure(VaultDbContext db, IBlobStore store, AuditLog audit, Receipts receipts, TimeProvider clock)
+public sealed class FamilyErasure(VaultDbContext db, IBlobStore store, AuditLog audit, Receipts receipts, Access.AccessStamps stamps,
+    TimeProvider clock)
 {
     private const int UploadBatch = 100;
 
@@ -33,20 +33,30 @@ public sealed class FamilyErasure(VaultDbContext db, IBlobStore store, AuditLog 
         Inventory, Keys, Documents, Messages, Consent, Audit, Accounts, Family, Sealed,
     }
 
-    /// <summary>Marks the family as being erased and records the erasure; from the commit on, the family is gone for everyone.</summary>
-    public async Task<Guid> BeginAsync(Family family, SubjectRequest? request, string reason, CancellationToken ct)
+    /// <summary>
+    /// Marks the family as being erased and records the erasure, in one transaction; from its commit on, the family is
+    /// gone for everyone (a new access stamp: every node stops serving it). Null when another erasure took it first.
+    /// </summary>
+    public async Task<Guid?> BeginAsync(Guid familyId, SubjectRequest? request, string reason, CancellationToken ct)
     {
         var erasure = new Erasure
         {
-            Id = Guid.CreateVersion7(), FamilyId = family.Id, RequestId = request?.Id, Reason = reason, StartedAt = clock.GetUtcNow(),
+            Id = Guid.CreateVersion7(), FamilyId = familyId, RequestId = request?.Id, Reason = reason, StartedAt = clock.GetUtcNow(),
         };
-        family.ErasingSince = erasure.StartedAt; // a new access stamp with it (AccessStamps): every node stops serving it
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        if (await db.Families.Where(f => f.Id == familyId && f.ErasingSince == null)
+                .ExecuteUpdateAsync(set => set.SetProperty(f => f.ErasingSince, erasure.StartedAt), ct) == 0)
+        {
+            return null;
+        }
+        await stamps.StampAsync(db, [familyId], ct);
         if (request is not null)
         {
             request.Status = RequestStatus.InProgress;
         }
         db.Erasures.Add(erasure);
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return erasure.Id;
     }
 

@@ -174,8 +174,9 @@ internal static class RightsEndpoints
             return Problems.Result(409, ProblemTypes.LegalHold, "A legal hold blocks erasure; the request is refused with its ground.", why);
         }
         await audit.AppendAsync(AuditEvent.For(actor, AuditActions.ErasureStarted, family.Id, $"{resource}/{request.Kind}"), ct);
-        var erasureId = await erasure.BeginAsync(family, request, ErasureReasons.Request, ct);
-        return TypedResults.Ok(await runner.RunAsync(erasureId, ct));
+        return await erasure.BeginAsync(family.Id, request, ErasureReasons.Request, ct) is { } erasureId
+            ? TypedResults.Ok(await runner.RunAsync(erasureId, ct))
+            : Problems.Result(409, ProblemTypes.Conflict, "The family is being erased already (its retention ran out).");
     }
 
     private static Task<Family?> FindAsync(VaultDbContext db, Guid familyId, CancellationToken ct) =>

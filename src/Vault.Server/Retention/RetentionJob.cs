@@ -29,6 +29,25 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, IOptions<VaultOpti
 
     protected override Task RunOnceAsync(CancellationToken ct) => RunRoundAsync(ct);
 
+    /// <summary>
+    /// Families whose content clock ran out are erased as a request would erase them (reason "retention"): audited first,
+    /// then taken (one node wins), then run to their signed receipt; a crash leaves them to ErasureRunner at the next start.
+    /// </summary>
+    private async Task EraseAsync(IServiceProvider services, AuditLog audit, IReadOnlyList<Guid> due, CancellationToken ct)
+    {
+        var erasure = services.GetRequiredService<DataSubject.FamilyErasure>();
+        var runner = services.GetRequiredService<DataSubject.ErasureRunner>();
+        foreach (var familyId in due)
+        {
+            await audit.AppendAsync(AuditEvent.For(Actor.System, AuditActions.ErasureStarted, familyId, "retention",
+                $"content clock: {Policy.ContentYearsAfterEnd} years after the traject ended"), ct);
+            if (await erasure.BeginAsync(familyId, null, DataSubject.ErasureReasons.Retention, ct) is { } erasureId)
+            {
+                await runner.RunAsync(erasureId, ct);
+            }
+        }
+    }
+
     /// <summary>One round, by the clock's today; rounds never overlap (the timer's and a test's or an operator's).</summary>
     public async Task<RetentionRound> RunRoundAsync(CancellationToken ct)
     {
@@ -47,7 +66,7 @@ public sealed class RetentionJob(IServiceScopeFactory scopes, IOptions<VaultOpti
             var (documents, messages, held) = await purge.RunAsync(today, ct);
 
             var due = await FamiliesDueForErasureAsync(db, today, ct);
-            // LEAD: start the erasure engine here for each family in `due` (ErasingSince marks it taken; resumable by phases).
+            await EraseAsync(scope.ServiceProvider, audit, due, ct);
             return new RetentionRound(documents, messages, erased, held, due);
         }
         finally
