@@ -31,6 +31,8 @@ internal sealed record ErasureInventory(IReadOnlyList<ErasedPart> Parts, IReadOn
                         && !db.Memberships.Any(o => o.UserId == m.UserId && o.FamilyId != familyId))
             .Select(m => m.UserId).OrderBy(id => id).ToListAsync(ct);
         var uploads = db.DocumentUploads.AsNoTracking().Where(u => u.FamilyId == familyId);
+        // Messages through the family's channels: their key starts with the channel (FamilyId on a message has no index).
+        var channels = await db.Channels.AsNoTracking().Where(c => c.FamilyId == familyId).Select(c => c.Id).ToListAsync(ct);
         // Rows are read as values and formatted here, so the identifiers (and hashes) are the same on every engine.
         var parts = new List<ErasedPart>
         {
@@ -41,7 +43,7 @@ internal sealed record ErasureInventory(IReadOnlyList<ErasedPart> Parts, IReadOn
                 .Select(w => new { w.Scope, w.Epoch, w.RecipientDeviceId }), w => $"{w.Scope}/{w.Epoch}/{w.RecipientDeviceId}", ct),
             await PartAsync("channels", db.Channels.AsNoTracking().Where(c => c.FamilyId == familyId).OrderBy(c => c.Id)
                 .Select(c => c.Id), id => id.ToString(), ct),
-            await PartAsync("messages", db.Messages.AsNoTracking().Where(m => m.FamilyId == familyId)
+            await PartAsync("messages", db.Messages.AsNoTracking().Where(m => channels.Contains(m.ChannelId))
                 .OrderBy(m => m.ChannelId).ThenBy(m => m.Seq).Select(m => new { m.ChannelId, m.Seq }), m => $"{m.ChannelId}/{m.Seq}", ct),
             await PartAsync("documents", db.Documents.AsNoTracking().Where(d => d.FamilyId == familyId).OrderBy(d => d.Id)
                 .Select(d => d.Id), id => id.ToString(), ct),

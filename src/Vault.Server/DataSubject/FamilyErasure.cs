@@ -89,9 +89,13 @@ public sealed class FamilyErasure(VaultDbContext db, IBlobStore store, AuditLog 
                 await EraseDocumentsAsync(familyId, ct);
                 break;
             case Phase.Messages:
-                await db.ReadMarkers.Where(r => db.Channels.Any(c => c.Id == r.ChannelId && c.FamilyId == familyId)).ExecuteDeleteAsync(ct);
-                await db.Messages.Where(m => m.FamilyId == familyId).ExecuteDeleteAsync(ct);
-                await db.Channels.Where(c => c.FamilyId == familyId).ExecuteDeleteAsync(ct);
+                // A channel at a time, through the messages' key (FamilyId on a message has no index).
+                foreach (var channelId in await db.Channels.AsNoTracking().Where(c => c.FamilyId == familyId).Select(c => c.Id).ToListAsync(ct))
+                {
+                    await db.ReadMarkers.Where(r => r.ChannelId == channelId).ExecuteDeleteAsync(ct);
+                    await db.Messages.Where(m => m.ChannelId == channelId).ExecuteDeleteAsync(ct);
+                    await db.Channels.Where(c => c.Id == channelId).ExecuteDeleteAsync(ct);
+                }
                 break;
             case Phase.Consent:
                 await db.GrantSignatures.Where(s => db.Grants.Any(g => g.Id == s.GrantId && g.FamilyId == familyId)).ExecuteDeleteAsync(ct);

@@ -80,7 +80,9 @@ internal sealed class ContentPurge(VaultDbContext db, AuditLog audit, IBlobStore
 
     private async Task<int> PurgeMessagesAsync(Guid familyId, int years, CancellationToken ct)
     {
-        var messages = db.Messages.Where(m => m.FamilyId == familyId);
+        // Through the family's channels: the messages' key starts with the channel (FamilyId on a message has no index).
+        var channels = await db.Channels.AsNoTracking().Where(c => c.FamilyId == familyId).Select(c => c.Id).ToListAsync(ct);
+        var messages = db.Messages.Where(m => channels.Contains(m.ChannelId));
         var count = await messages.CountAsync(ct);
         if (count == 0)
         {
