@@ -83,6 +83,11 @@ public static class AccessWording
             ["dsr.erasure.completed"] = ("wiste het gezinsdossier", "erased the family file"),
             ["dsr.rectified"] = ("corrigeerde accountgegevens", "corrected account data"),
             ["dsr.exported"] = ("maakte een export van het gezinsdossier", "exported the family file"),
+            ["retention.documents.purged"] = ("verwijderde documenten na afloop van de bewaartermijn", "deleted documents whose retention ran out"),
+            ["retention.messages.purged"] = ("verwijderde berichten na afloop van de bewaartermijn", "deleted messages whose retention ran out"),
+            ["retention.audit.erased"] = ("wiste persoonsgegevens uit oude logboekregels (bewaartermijn)",
+                "erased personal fields from old log entries (retention)"),
+            ["retention.read"] = ("bekeek de bewaartermijnen van het gezin (privacytoezicht)", "viewed the family's retention (privacy oversight)"),
         };
 
     private static readonly Dictionary<string, (string Dutch, string English)> RoleNames =
