@@ -17,10 +17,9 @@ internal static class RetentionEndpoints
         IOptions<VaultOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var actor = Actor.From(http);
-        if (actor.Role != Roles.PrivacyOfficer)
+        if (await Privacy.PrivacyModule.RefuseNonOfficerAsync(actor, audit, AuditActions.RetentionRead, $"retention/{familyId}", ct) is { } refused)
         {
-            await audit.AppendAsync(AuditEvent.For(actor, AuditActions.RetentionRead, null, $"retention/{familyId}").Denied(), ct);
-            return Problem.Forbidden.ToResult();
+            return refused;
         }
         var family = await db.Families.AsNoTracking().SingleOrDefaultAsync(f => f.Id == familyId, ct);
         if (family is null)
