@@ -61,6 +61,7 @@ public sealed class ErasureTests() : DataSubjectScenario(new VaultServer())
         var (_, first) = await Officer.EraseAsync(filed.Id);
         var (_, second) = await Officer.EraseAsync(filed.Id);
         Assert.Equal(first.Receipt, second.Receipt);
+        Assert.Equal(1, Server.Column<long>("SELECT COUNT(*) FROM AuditEntries WHERE Action = 'dsr.receipt.read'").Single());
     }
 
     [Fact]

@@ -149,7 +149,9 @@ internal static class RightsEndpoints
         }
         if (await db.Erasures.AsNoTracking().FirstOrDefaultAsync(e => e.RequestId == requestId, ct) is { } begun)
         {
-            return TypedResults.Ok(await runner.RunAsync(begun.Id, ct)); // again, after a failure: finish it
+            // Asked again (after a failure, or to see the receipt once more): finish it if need be, audited as a receipt read.
+            await audit.AppendAsync(AuditEvent.For(actor, AuditActions.ReceiptRead, null, $"erasure:{begun.Id}"), ct);
+            return TypedResults.Ok(await runner.RunAsync(begun.Id, ct));
         }
         if (!RequestStatus.IsOpen(request.Status))
         {
