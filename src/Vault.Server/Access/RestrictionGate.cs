@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Routing.Patterns;
 using Vault.Server.Audit;
 using Vault.Server.Infrastructure;
 

@@ -1,6 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Vault.Contracts.DataSubject;
+using Vault.Contracts.Consent;
+using Vault.Server.Audit;
 using Vault.Server.Data;
+using Vault.Server.Infrastructure;
 
 namespace Vault.Server.DataSubject;
 
@@ -39,6 +42,17 @@ public static class DataSubjectModule
     internal static IQueryable<SubjectRequestResponse> Project(VaultDbContext db, IQueryable<SubjectRequest> requests) =>
         requests.Select(r => new SubjectRequestResponse(r.Id, r.FamilyId, r.Kind, r.Status, r.RequestedBy, r.ReceivedAt, r.DueAt,
             r.ExtensionReason, r.Outcome, r.CompletedAt, r.Details, db.Erasures.Any(e => e.RequestId == r.Id && e.Receipt != null)));
+
+    /// <summary>An erasure's signed receipt (404 when there is none yet), audited as read before it is served.</summary>
+    internal static async Task<IResult> ServeReceiptAsync(Erasure? erasure, Actor actor, AuditLog audit, CancellationToken ct)
+    {
+        if (erasure?.Receipt is not { } receipt)
+        {
+            return Problems.NotFound();
+        }
+        await audit.AppendAsync(AuditEvent.For(actor, AuditActions.ReceiptRead, null, $"erasure:{erasure.Id}"), ct);
+        return TypedResults.Ok(new SignedReceipt(receipt, erasure.ReceiptSignature!));
+    }
 
     /// <summary>Free text a person typed: trimmed, within bounds, or a validation problem.</summary>
     internal static bool TryText(string? text, int max, bool required, out string? value)

@@ -66,25 +66,42 @@ internal sealed record ErasureInventory(IReadOnlyList<ErasedPart> Parts, IReadOn
 
     private static async Task<ErasedPart> PartAsync<T>(string name, IQueryable<T> rows, Func<T, string> id, CancellationToken ct)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long count = 0;
+        var part = new PartHash(name);
         await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(ct))
         {
-            hash.AppendData(Encoding.UTF8.GetBytes(id(row) + "\n"));
-            count++;
+            part.Add(id(row));
         }
-        return new ErasedPart(name, count, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        return part.Done();
     }
 
     private static ErasedPart Part(string name, IEnumerable<string> ids)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long count = 0;
+        var part = new PartHash(name);
         foreach (var id in ids)
+        {
+            part.Add(id);
+        }
+        return part.Done();
+    }
+
+    /// <summary>A part's count and SHA-256 over its identifiers, one per line ("id\n").</summary>
+    private sealed class PartHash(string name)
+    {
+        private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private long count;
+
+        public void Add(string id)
         {
             hash.AppendData(Encoding.UTF8.GetBytes(id + "\n"));
             count++;
         }
-        return new ErasedPart(name, count, Convert.ToHexStringLower(hash.GetHashAndReset()));
+
+        public ErasedPart Done()
+        {
+            using (hash)
+            {
+                return new ErasedPart(name, count, Convert.ToHexStringLower(hash.GetHashAndReset()));
+            }
+        }
     }
 }

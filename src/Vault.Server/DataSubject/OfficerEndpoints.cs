@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Vault.Contracts;
-using Vault.Contracts.Consent;
 using Vault.Contracts.DataSubject;
 using Vault.Server.Access;
 using Vault.Server.Audit;
@@ -137,12 +136,7 @@ internal static class OfficerEndpoints
             return refused;
         }
         var erasure = await db.Erasures.AsNoTracking().FirstOrDefaultAsync(e => e.RequestId == requestId && e.Receipt != null, ct);
-        if (erasure is null)
-        {
-            return Problems.NotFound();
-        }
-        await audit.AppendAsync(AuditEvent.For(actor, AuditActions.ReceiptRead, null, $"erasure:{erasure.Id}"), ct);
-        return TypedResults.Ok(new SignedReceipt(erasure.Receipt!, erasure.ReceiptSignature!));
+        return await DataSubjectModule.ServeReceiptAsync(erasure, actor, audit, ct);
     }
 
     internal static void Close(SubjectRequest request, string status, string outcome, TimeProvider clock)

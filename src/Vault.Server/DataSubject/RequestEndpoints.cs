@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Vault.Contracts;
-using Vault.Contracts.Consent;
 using Vault.Contracts.DataSubject;
 using Vault.Server.Access;
 using Vault.Server.Audit;
@@ -76,11 +75,6 @@ internal static class RequestEndpoints
             .Where(e => e.RequestId == requestId && e.Receipt != null
                         && db.SubjectRequests.Any(r => r.Id == requestId && r.RequestedBy == actor.UserId))
             .FirstOrDefaultAsync(ct);
-        if (erasure is null)
-        {
-            return Problems.NotFound();
-        }
-        await audit.AppendAsync(AuditEvent.For(actor, AuditActions.ReceiptRead, null, $"erasure:{erasure.Id}"), ct);
-        return TypedResults.Ok(new SignedReceipt(erasure.Receipt!, erasure.ReceiptSignature!));
+        return await DataSubjectModule.ServeReceiptAsync(erasure, actor, audit, ct);
     }
 }
