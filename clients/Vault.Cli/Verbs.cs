@@ -19,7 +19,7 @@ internal static partial class Verbs
             "or a prompt in a terminal.")
         {
             Invite(c), Login(c), PassphraseCommand(c), Devices(c), Fingerprint(c), Family(c), Grant(c), Grants(c), Withdraw(c),
-            Channel(c), Send(c), Edit(c), Delete(c), Read(c), Receipts(c), Listen(c), Doc(c), Audit(c), Dsr(c), Privacy(c),
+            Channel(c), Send(c), Edit(c), Delete(c), Read(c), Receipts(c), Listen(c), Doc(c), Audit(c), Dsr(c), Privacy(c), Demo(c),
         };
         root.Options.Add(new HelpOption());
         return root;

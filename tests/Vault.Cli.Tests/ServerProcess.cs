@@ -25,17 +25,31 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// The server exactly as the README's run command starts it: every default (key derivation cost, rate limits), only
+    /// its data directory and a free port chosen here.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsInTheReadmeAsync()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "vault-cli-tests", Guid.NewGuid().ToString("N"));
+        var server = new ServerProcess(Launch(dataDirectory, "http://127.0.0.1:0", defaults: true)) { DataDirectory = dataDirectory };
+        await server.ReadStartupAsync(needInvitation: true);
+        return server;
+    }
+
     /// <summary>The issuer the server announced at its first start (a restart keeps it, as an operator would).</summary>
     public string PublicUrl { get; private set; } = "";
 
-    private static Process Launch(string dataDirectory, string urls, string? publicUrl = null, string[]? settings = null)
+    private static Process Launch(string dataDirectory, string urls, string? publicUrl = null, string[]? settings = null,
+        bool defaults = false)
     {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        foreach (var arg in new[]
+        string[] readme = [Path.Combine(AppContext.BaseDirectory, "Vault.Server.dll"), "--urls", urls, "--Vault:DataDirectory", dataDirectory];
+        foreach (var arg in defaults ? readme : new[]
                  {
                      Path.Combine(AppContext.BaseDirectory, "Vault.Server.dll"), "--urls", urls,
                      "--Vault:DataDirectory", dataDirectory,
@@ -73,8 +87,34 @@ public sealed partial class ServerProcess : IAsyncDisposable
                 listening = true;
             }
         }
-        _ = process.StandardOutput.ReadToEndAsync(); // keep draining so the server never blocks on a full pipe
-        _ = process.StandardError.ReadToEndAsync();
+        // Keep draining so the server never blocks on a full pipe, and keep what it logs for tests that read it.
+        _ = KeepAsync(process.StandardOutput);
+        _ = KeepAsync(process.StandardError);
+    }
+
+    private readonly System.Text.StringBuilder log = new();
+
+    /// <summary>What the server wrote to standard output and error after it started, so far.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (log)
+            {
+                return log.ToString();
+            }
+        }
+    }
+
+    private async Task KeepAsync(StreamReader reader)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lock (log)
+            {
+                log.AppendLine(line);
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
