@@ -45,6 +45,14 @@ public static class CliApp
         }
         try
         {
+            if (Context.NeedsNames(args))
+            {
+                result = Verbs.Root(context).Parse(await context.ResolveNamesAsync(args), Parsing);
+                if (result.Errors.Count > 0)
+                {
+                    return Usage(result, stderr);
+                }
+            }
             return await result.InvokeAsync(invocation);
         }
         catch (CliException e)

@@ -30,7 +30,9 @@ internal sealed partial class Context
     {
         var (_, client) = await SignedIn();
         var invitation = await client.CreateInvitationAsync(role, hours);
-        stdout.WriteLine($"Invitation for {invitation.Role}, valid until {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC:");
+        // The code alone on standard output, so a script can take it: CODE=$(vault invite create --role coordinator).
+        stderr.WriteLine($"Invitation for a {invitation.Role}, valid until {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC; hand this code over " +
+            "(they run `vault invite accept --server URL --code CODE --username NAME`):");
         stdout.WriteLine(invitation.Code);
         return 0;
     }

@@ -29,7 +29,9 @@ internal sealed partial class Context
     {
         var (_, client) = await SignedIn();
         var invitation = await client.InviteToFamilyAsync(familyId, role, born);
-        stdout.WriteLine($"Invitation for {invitation.Role}, valid until {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC:");
+        // The code alone on standard output, so a script can take it: CODE=$(vault family invite --family REF --role guardian).
+        stderr.WriteLine($"Invitation into the family as {invitation.Role}, valid until {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC; hand this " +
+            "code over (a new account runs `vault invite accept`, an existing one `vault family join --code CODE`):");
         stdout.WriteLine(invitation.Code);
         return 0;
     }

@@ -25,10 +25,10 @@ internal static class Opt
         new(name) { Description = description, CustomParser = r => ParseId(r, name, findIt) ?? Guid.Empty };
 
     public static Option<Guid?> Family(bool required = true) =>
-        Id("--family", "The family's id.", "`vault family list` shows yours", required);
+        Id("--family", "The family: its case reference or id.", "`vault family list` shows yours", required);
 
     public static Option<Guid?> Channel(bool required = true) =>
-        Id("--channel", "The channel's id.", "`vault channel list --family ID` shows them", required);
+        Id("--channel", "The channel: its name or id.", "`vault channel list --family ID` shows them", required);
 
     public static Option<Guid?> Document(bool required = true) =>
         Id("--document", "The document's id.", "`vault doc list --family ID` shows them", required);
@@ -46,7 +46,7 @@ internal static class Opt
     public static Option<bool> Json() => Flag("--json", "Print the result as JSON (for scripts); no progress bar.");
 
     public static Option<Guid?> User(string description) =>
-        Id("--user", description, "`vault family members --family ID` shows the members' ids");
+        Id("--user", description + " A username or id.", "`vault family members --family ID` shows the members");
 
     public static Option<DateOnly?> Date(string name, string description, bool required = false) =>
         new(name)
@@ -99,17 +99,19 @@ internal static class Opt
     public static Option<IReadOnlyList<MemberSpec>> Members(string description) =>
         new("--members")
         {
-            Description = description, HelpName = "USER_ID[:read|write],...",
+            Description = description + " Usernames or ids.", HelpName = "USER[:read|write],...",
             CustomParser = r =>
             {
                 var members = new List<MemberSpec>();
                 foreach (var item in Value(r).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
                     var parts = item.Split(':');
-                    if (parts.Length > 2 || !Guid.TryParse(parts[0], out var user) || (parts.Length == 2 && !Permissions.IsKnown(parts[1])))
+                    var user = Guid.Empty; // a username: looked up before the command runs
+                    if (parts.Length > 2 || (!Guid.TryParse(parts[0], out user) && !Context.IsName(parts[0]))
+                        || (parts.Length == 2 && !Permissions.IsKnown(parts[1])))
                     {
                         return Error<IReadOnlyList<MemberSpec>>(r, "--members expects USER_ID[:read|write] separated by commas, e.g. " +
-                            $"3f2b1c4e-9a7d-4e21-b5c3-0d8e6f1a2b3c:read (`vault family members --family ID` shows the ids); '{item}' is not one.");
+                            $"krachtgezin.devries or 3f2b1c4e-9a7d-4e21-b5c3-0d8e6f1a2b3c:read (`vault family members --family ID` shows the ids); '{item}' is not one.");
                     }
                     members.Add(new MemberSpec(user, parts.Length == 2 ? parts[1] : Permissions.Write));
                 }
@@ -139,7 +141,13 @@ internal static class Opt
     private static Guid? ParseId(ArgumentResult r, string name, string findIt) =>
         Guid.TryParse(Value(r), out var id)
             ? id
-            : Error<Guid?>(r, $"{name} expects an id like 3f2b1c4e-9a7d-4e21-b5c3-0d8e6f1a2b3c ({findIt}); '{Value(r)}' is not one.");
+            : Nameable.Contains(name) && Context.IsName(Value(r))
+                ? Guid.Empty // a name: looked up before the command runs (Context.ResolveNamesAsync), never used as such
+                : Error<Guid?>(r, $"{name} expects {(Nameable.Contains(name) ? "a name or " : "")}an id like " +
+                    $"3f2b1c4e-9a7d-4e21-b5c3-0d8e6f1a2b3c ({findIt}); '{Value(r)}' is not one.");
+
+    /// <summary>The options that take a name as well as an id (see Names.cs).</summary>
+    private static readonly string[] Nameable = ["--family", "--channel", "--user", "--subject", "--actor"];
 
     private static T Error<T>(ArgumentResult r, string message)
     {

@@ -96,9 +96,9 @@ public sealed class CliUsageTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--family expects an id like", "send", "--family", "01-11-2026", "--channel", SomeId)]
-    [InlineData("--channel expects an id like", "read", "--family", SomeId, "--channel", "kennismaking")]
-    [InlineData("--user expects an id like", "channel", "add-member", "--family", SomeId, "--channel", SomeId, "--user", "moeder.bakker", "--purpose", "x")]
+    [InlineData("--family expects a name or an id like", "send", "--family", "01-11-2026", "--channel", SomeId)]
+    [InlineData("--channel expects a name or an id like", "read", "--family", SomeId, "--channel", "3f2b1c4e-9a7d")]
+    [InlineData("--user expects a name or an id like", "channel", "add-member", "--family", SomeId, "--channel", SomeId, "--user", "3f2b1c4e-", "--purpose", "x")]
     [InlineData("DEVICE_ID expects an id like", "devices", "revoke", "phone")]
     [InlineData("--members expects USER_ID[:read|write]", "channel", "create", "--family", SomeId, "--name", "a", "--purpose", "b", "--members", SomeId + ":admin")]
     public async Task BadId_NamesTheOptionAndTheFormat_Exits2(string message, params string[] args)
@@ -180,7 +180,7 @@ public sealed class CliUsageTests : IDisposable
         await File.WriteAllTextAsync(file, "from-the-file");
         try
         {
-            var result = await Run(["send", "--family", "@" + file, "--channel", SomeId]);
+            var result = await Run(["delete", "--family", SomeId, "--channel", SomeId, "--message", "@" + file]);
             Assert.Equal(2, result.Code);
             Assert.Contains($"'@{file}' is not one", result.Err, StringComparison.Ordinal);
             Assert.DoesNotContain("from-the-file", result.Err, StringComparison.Ordinal);
