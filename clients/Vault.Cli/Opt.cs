@@ -119,15 +119,20 @@ internal static class Opt
             },
         };
 
-    /// <summary>A number of days, or "none" (given as null): the option itself is required.</summary>
-    public static Option<int?> DaysOrNone(string description) =>
+    /// <summary>
+    /// A number of days, or "none", given as 0 (<see cref="NoneIsNull"/> turns it into null): a custom parser that
+    /// returns null for a nullable value type makes System.CommandLine throw an InvalidCastException.
+    /// </summary>
+    public static Option<int> DaysOrNone(string description) =>
         new("--days")
         {
             Description = description, HelpName = "N|none", Required = true,
-            CustomParser = r => Value(r) == "none" ? null
+            CustomParser = r => Value(r) == "none" ? 0
                 : int.TryParse(Value(r), NumberStyles.None, CultureInfo.InvariantCulture, out var days) && days >= 1 ? days
-                : Error<int?>(r, $"--days expects a number of days (1 or more) or 'none'; '{Value(r)}' is neither."),
+                : Error<int>(r, $"--days expects a number of days (1 or more) or 'none'; '{Value(r)}' is neither."),
         };
+
+    public static int? NoneIsNull(int days) => days == 0 ? null : days;
 
     /// <summary>The value of an option the parser already required (so never null here).</summary>
     public static T Must<T>(this ParseResult r, Option<T?> option) where T : struct =>

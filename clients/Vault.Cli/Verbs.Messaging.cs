@@ -64,7 +64,7 @@ internal static partial class Verbs
             $"vault channel retention --family {SomeId} --channel {SomeId} --days none")
         {
             keepFamily, keepChannel, days,
-        }.Does(r => c.ChannelRetention(r.Must(keepFamily), r.Must(keepChannel), r.GetValue(days)));
+        }.Does(r => c.ChannelRetention(r.Must(keepFamily), r.Must(keepChannel), Opt.NoneIsNull(r.GetValue(days))));
 
         return new Command("channel", "Channels: open, list, members, archive, retention.")
         {

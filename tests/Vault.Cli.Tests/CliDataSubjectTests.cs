@@ -65,6 +65,25 @@ public sealed class CliDataSubjectTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dsr_StartRectifyRefuse_RequesterReadsEachOutcome()
+    {
+        var rectification = Match(await Ok(guardian, "dsr", "request", "--family", familyId, "--kind", "rectification",
+            "--details", "mijn e-mailadres is veranderd"), "Request ([0-9a-f-]{36})");
+        await Ok(officer, "dsr", "start", "--request", rectification);
+        Assert.Contains("in-progress", (await Ok(officer, "dsr", "status", "--request", rectification)).Out, StringComparison.Ordinal);
+        using var profile = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(guardian, "profile.json")));
+        var guardianId = profile.RootElement.GetProperty("userId").GetString()!;
+        await Ok(officer, "dsr", "rectify", "--request", rectification, "--user", guardianId, "--email", "moeder.bakker@example.nl");
+
+        var portability = Match(await Ok(guardian, "dsr", "request", "--family", familyId, "--kind", "portability"), "Request ([0-9a-f-]{36})");
+        await Ok(officer, "dsr", "refuse", "--request", portability, "--reason", "al verstrekt op 2 november");
+
+        var list = (await Ok(guardian, "dsr", "list", "--family", familyId)).Out;
+        Assert.Contains("al verstrekt op 2 november", list, StringComparison.Ordinal);
+        Assert.Contains("rectification", list, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Dsr_Restricted_WritesRefusedWithAHintUntilLifted()
     {
         var restriction = Match(await Ok(guardian, "dsr", "request", "--family", familyId, "--kind", "restriction"), "Request ([0-9a-f-]{36})");

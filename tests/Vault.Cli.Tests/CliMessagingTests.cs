@@ -42,6 +42,17 @@ public sealed partial class CliMessagingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ChannelRetention_DaysThenNone_TheServerKeepsWhatWasSet()
+    {
+        Assert.Contains("Messages expire after 30 days.",
+            (await Ok(guardian, "channel", "retention", "--family", familyId, "--channel", channelId, "--days", "30")).Out, StringComparison.Ordinal);
+        Assert.Contains("30", (await Ok(guardian, "channel", "list", "--family", familyId)).Out, StringComparison.Ordinal);
+        Assert.Contains("Messages are kept.",
+            (await Ok(guardian, "channel", "retention", "--family", familyId, "--channel", channelId, "--days", "none")).Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("30", (await Ok(guardian, "channel", "list", "--family", familyId)).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cli_SendReadEditDeleteReceipts_RoundTripsThroughTheServer()
     {
         var sent = await Ok(guardian, ["send", "--family", familyId, "--channel", channelId], stdin: "Dinsdag om tien uur?\n");
