@@ -116,7 +116,8 @@ internal static partial class Verbs
     {
         var family = Opt.Family(required: false);
         var verify = new Verb("verify",
-            "Check the server's audit log: signatures, the Merkle tree, and that it extends the last one seen. Exit 3 names the first bad entry.",
+            "Check the server's audit log: signatures, the Merkle tree, and that it extends the last one seen. Exit 3 names the first bad entry. " +
+            "A guardian (or a child, for its own part) verifies the family's entries with --family; the privacy officer verifies the whole log.",
             "vault audit verify", "vault audit verify --family 3f2b1c4e-9a7d-4e21-b5c3-0d8e6f1a2b3c")
         {
             family,
