@@ -43,6 +43,15 @@ internal static class Opt
                 : Error<string>(r, $"--category expects one of {string.Join(", ", ConsentScopes.DocumentCategories)}; '{Value(r)}' is none of them."),
         };
 
+    /// <summary>One of <paramref name="roles"/>, all listed in the help, so nobody has to guess them.</summary>
+    public static Option<string> Role(string description, IReadOnlyList<string> roles) =>
+        new("--role")
+        {
+            Description = $"{description} One of {string.Join(", ", roles)}.", HelpName = "ROLE", Required = true,
+            CustomParser = r => roles.Contains(Value(r), StringComparer.Ordinal) ? Value(r)
+                : Error<string>(r, $"--role expects one of {string.Join(", ", roles)}; '{Value(r)}' is none of them."),
+        };
+
     public static Option<bool> Json() => Flag("--json", "Print the result as JSON (for scripts); no progress bar.");
 
     public static Option<Guid?> User(string description) =>

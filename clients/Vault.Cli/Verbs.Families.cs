@@ -36,8 +36,8 @@ internal static partial class Verbs
         }.Does(r => c.FamilyJoin(r.Must(code)));
 
         var inviteTo = Opt.Family();
-        var role = Opt.Text("--role", "The role in the family, e.g. guardian, child, network (the server lists them if wrong).",
-            "ROLE", required: true);
+        var role = Opt.Role("The role in the family (a guardian invites a guardian, child or network; a coordinator or wijkcoach anyone).",
+            Vault.Contracts.Roles.FamilyRoles);
         var born = Opt.Date("--born", "A child's date of birth (decides the consent age rules).");
         var invite = new Verb("invite", "Invite someone into a family; prints the code to hand over.",
             $"vault family invite --family {SomeId} --role guardian",

@@ -41,8 +41,8 @@ internal static partial class Verbs
             server, code, username, device, passphraseFile,
         }.Does(r => c.AcceptInvitation(r.Must(server), r.Must(code), r.Must(username), r.GetValue(device), r.GetValue(passphraseFile)));
 
-        var role = Opt.Text("--role", "The new account's role, e.g. coordinator, wijkcoach, gemeente (the server lists them if wrong).",
-            "ROLE", required: true);
+        var role = Opt.Role("The new account's role (family members are better invited into their family: `vault family invite`).",
+            Vault.Contracts.Roles.All);
         var hours = Opt.Number("--hours", "How long the code stays valid (server default when absent).", "N", 1);
         var create = new Verb("create", "Invite someone to make an account (administrators); prints the code to hand over.",
             "vault invite create --role coordinator", "vault invite create --role wijkcoach --hours 48")

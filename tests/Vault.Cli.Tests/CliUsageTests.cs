@@ -128,6 +128,8 @@ public sealed class CliUsageTests : IDisposable
     [InlineData("--after expects a whole number of at least 0", "read", "--family", SomeId, "--channel", SomeId, "--after", "x")]
     [InlineData("--days expects a number of days (1 or more) or 'none'", "channel", "retention", "--family", SomeId, "--channel", SomeId, "--days", "0")]
     [InlineData("--permission expects read or write", "channel", "add-member", "--family", SomeId, "--channel", SomeId, "--user", SomeId, "--purpose", "x", "--permission", "admin")]
+    [InlineData("--role expects one of guardian, krachtgezin, wijkcoach, gemeente, coordinator, network, child, privacy-officer, admin; 'ouder' is none", "invite", "create", "--role", "ouder")]
+    [InlineData("--role expects one of guardian, child, krachtgezin, wijkcoach, gemeente, coordinator, network; 'admin' is none", "family", "invite", "--family", SomeId, "--role", "admin")]
     [InlineData("--server expects an address like https://vault.example.nl", "invite", "accept", "--server", "vault.example.nl", "--code", "C", "--username", "u")]
     [InlineData("Option '--family' is required", "send", "--channel", SomeId, "--text", "hallo")]
     [InlineData("--category expects one of plan, verslag, beschikking, voortgang, overig; 'verslagen' is none of them", "doc", "list", "--family", SomeId, "--category", "verslagen")]
