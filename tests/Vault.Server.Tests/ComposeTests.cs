@@ -27,8 +27,10 @@ public sealed partial class ComposeTests : IDisposable
 
     public ComposeTests()
     {
-        // A copy of compose/ with a placeholder for every secret file, so nothing is written into the repository.
-        foreach (var file in Directory.EnumerateFiles(ComposeDirectory(), "*", SearchOption.AllDirectories))
+        // A copy of compose/ with a placeholder for every secret file, so nothing is written into the repository; a
+        // checkout's real secrets and backups (if any) are not copied.
+        foreach (var file in Directory.EnumerateFiles(ComposeDirectory(), "*", SearchOption.AllDirectories)
+                     .Where(f => Path.GetRelativePath(ComposeDirectory(), f).Split(Path.DirectorySeparatorChar)[0] is not ("secrets" or "backups")))
         {
             var target = Path.Combine(work, Path.GetRelativePath(ComposeDirectory(), file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -146,12 +148,15 @@ public sealed partial class ComposeTests : IDisposable
     public async Task Healthcheck_ReadyServerAndOneWhoseBlobStoreIsDown_ZeroThenNonZero()
     {
         using var ready = new VaultServer();
-        Assert.Equal(0, (await RunAsync("bash", [Path.Combine(work, "vault-healthcheck.sh"), ready.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)])).ExitCode);
+        Assert.Equal(0, await HealthcheckAsync(ready));
 
         var store = Substitute.For<IBlobStore>();
         store.IsReadyAsync(Arg.Any<CancellationToken>()).Returns(false);
         using var notReady = new VaultServer { ConfigureTestServices = services => services.AddSingleton(store) };
-        Assert.NotEqual(0, (await RunAsync("bash", [Path.Combine(work, "vault-healthcheck.sh"), notReady.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)])).ExitCode);
+        Assert.NotEqual(0, await HealthcheckAsync(notReady));
+
+        async Task<int> HealthcheckAsync(VaultServer server) => (await RunAsync("bash",
+            [Path.Combine(work, "vault-healthcheck.sh"), server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)])).ExitCode;
     }
 
     [Fact]
