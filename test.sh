@@ -30,6 +30,23 @@ if ! command -v redis-server >/dev/null; then
   fi
 fi
 
+# docker-compose for the compose tests (ComposeTests run `docker-compose config`, which needs no engine), from Debian's
+# packages when missing, the same way as redis-server (without its recommended docker.io: no engine is needed or started).
+if ! command -v docker-compose >/dev/null; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      policy=/usr/sbin/policy-rc.d; printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker-compose >&2 \
+      || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker-compose >&2; } \
+      || echo "docker-compose could not be installed: the compose tests will fail" >&2
+    [ -z "$policy" ] || rm -f "$policy"
+  else
+    echo "docker-compose is missing and installing it needs root and apt-get: the compose tests will fail" >&2
+  fi
+fi
+
 # s3rver (npm) for the S3 blob store tests (started per test by S3Server), from tests/s3rver/package-lock.json when missing.
 if [ ! -e tests/s3rver/node_modules/s3rver/bin/s3rver.js ]; then
   if command -v npm >/dev/null && command -v node >/dev/null; then
