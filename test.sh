@@ -13,39 +13,26 @@ pgdir=$(mktemp -d "${TMPDIR:-/tmp}/vault-pg.XXXXXX")
 trap '.ci/postgres.sh stop "$pgdir"' EXIT
 postgres=$(.ci/postgres.sh start "$pgdir") || postgres=""
 
-# Redis for the two-node tests (started per test by RedisServer), from Debian's packages when missing; the package's
-# own service is kept from starting, as .ci/postgres.sh does for PostgreSQL's.
-if ! command -v redis-server >/dev/null; then
+# Debian packages the tests need, installed when missing (needs root and apt); the packages' own services are kept
+# from starting (policy-rc.d), as .ci/postgres.sh does for PostgreSQL's. Without recommends: docker-compose would pull
+# in the docker.io engine, which nothing here needs (`docker-compose config` validates without one).
+install_package() { # COMMAND PACKAGE WHAT-FAILS
+  command -v "$1" >/dev/null && return
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-    policy=""
+    local policy=""
     if [ ! -e /usr/sbin/policy-rc.d ]; then
       policy=/usr/sbin/policy-rc.d; printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >&2 \
-      || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >&2; } \
-      || echo "redis-server could not be installed: the two-node tests will fail" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$2" >&2 \
+      || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$2" >&2; } \
+      || echo "$2 could not be installed: $3 will fail" >&2
     [ -z "$policy" ] || rm -f "$policy"
   else
-    echo "redis-server is missing and installing it needs root and apt-get: the two-node tests will fail" >&2
+    echo "$1 is missing and installing it ($2) needs root and apt-get: $3 will fail" >&2
   fi
-fi
-
-# docker-compose for the compose tests (ComposeTests run `docker-compose config`, which needs no engine), from Debian's
-# packages when missing, the same way as redis-server (without its recommended docker.io: no engine is needed or started).
-if ! command -v docker-compose >/dev/null; then
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-    policy=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-      policy=/usr/sbin/policy-rc.d; printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker-compose >&2 \
-      || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker-compose >&2; } \
-      || echo "docker-compose could not be installed: the compose tests will fail" >&2
-    [ -z "$policy" ] || rm -f "$policy"
-  else
-    echo "docker-compose is missing and installing it needs root and apt-get: the compose tests will fail" >&2
-  fi
-fi
+}
+install_package redis-server redis-server "the two-node tests (started per test by RedisServer)"
+install_package docker-compose docker-compose "the compose tests (ComposeTests run \`docker-compose config\`)"
 
 # s3rver (npm) for the S3 blob store tests (started per test by S3Server), from tests/s3rver/package-lock.json when missing.
 if [ ! -e tests/s3rver/node_modules/s3rver/bin/s3rver.js ]; then
@@ -59,11 +46,12 @@ fi
 
 status=0
 # Several nodes need PostgreSQL: the two-node tests (Category=Cluster) run in the PostgreSQL run only.
+# The blob store tests (Category=Storage) and the compose tests (Category=Deployment) barely touch the database: they
+# run in the SQLite run only.
 dotnet test Vault.sln --configuration Release --logger "trx" --results-directory "$results/sqlite" --filter "Category!=Cluster" "$@" || status=$?
 if [ -n "$postgres" ]; then
-  # The same server tests against PostgreSQL: each test server gets its own database on this instance. The blob store
-  # tests (Category=Storage) barely touch the database: they ran above.
-  VAULT_TEST_POSTGRES="$postgres" dotnet test tests/Vault.Server.Tests --configuration Release --no-build --filter "Category!=Storage" \
+  # The same server tests against PostgreSQL: each test server gets its own database on this instance.
+  VAULT_TEST_POSTGRES="$postgres" dotnet test tests/Vault.Server.Tests --configuration Release --no-build --filter "Category!=Storage&Category!=Deployment" \
     --logger "trx;LogFileName=server-tests-postgres.trx" --results-directory "$results/postgres" "$@" || status=$?
 fi
 

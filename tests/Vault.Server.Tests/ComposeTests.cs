@@ -18,6 +18,7 @@ namespace Vault.Server.Tests;
 /// entrypoint has added the passwords from their secret files, binds to the server's own options with no unknown key
 /// and passes the server's own checks. The health-check script runs against a real server.
 /// </summary>
+[Trait("Category", "Deployment")] // the SQLite run only: see test.sh
 public sealed partial class ComposeTests : IDisposable
 {
     private const string Region = "docker-compose.yml", Small = "docker-compose.small.yml";
