@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Vault.Contracts;
 using Vault.Contracts.DataSubject;
 using Vault.Server.Data;
@@ -14,7 +15,11 @@ namespace Vault.Server.DataSubject;
 /// </summary>
 public static class ExportModule
 {
-    public static IServiceCollection AddVaultExport(this IServiceCollection services) => services;
+    public static IServiceCollection AddVaultExport(this IServiceCollection services)
+    {
+        services.TryAddSingleton<IExportPartHook, NoExportPartHook>();
+        return services;
+    }
 
     public static IEndpointRouteBuilder MapVaultExport(this IEndpointRouteBuilder app)
     {
@@ -62,4 +67,18 @@ public static class ExportModule
         CancellationToken ct) =>
         access.MemberAsync(actor, familyId, AuditActions.DsrExported, requestId is { } id ? $"export/request/{id}" : "export", ct,
             Roles.Guardian);
+}
+
+/// <summary>
+/// A test seam between the parts of an export (a part is about to be written): tests commit a change there to prove
+/// the package reads one snapshot. Production registers the no-op.
+/// </summary>
+public interface IExportPartHook
+{
+    Task BeforePartAsync(Guid familyId, string part, CancellationToken ct);
+}
+
+internal sealed class NoExportPartHook : IExportPartHook
+{
+    public Task BeforePartAsync(Guid familyId, string part, CancellationToken ct) => Task.CompletedTask;
 }

@@ -15,7 +15,9 @@ namespace Vault.Server.DataSubject;
 /// <summary>
 /// Streams one family's package (security/export.md) once <see cref="ExportModule.AuthorizeAsync"/> allowed and audited
 /// it. Every query names the family; rows are read untracked and one at a time (AsAsyncEnumerable), so memory stays
-/// flat however many messages and versions the family has. Records are the ones the ordinary endpoints return.
+/// flat however many messages and versions the family has, and all of them in one snapshot (<see cref="ReadSnapshot"/>), so the parts agree with each other: a message sent
+/// while the package streams is in no part, rather than in the messages but beyond its channel's count.
+/// Records are the ones the ordinary endpoints return.
 /// </summary>
 internal sealed partial class ExportPackage(Guid familyId, Actor requester, Guid? RequestId) : IResult
 {
@@ -30,26 +32,30 @@ internal sealed partial class ExportPackage(Guid familyId, Actor requester, Guid
         using var writer = new ExportWriter(http.Response.Body);
         try
         {
+            hook = services.GetRequiredService<IExportPartHook>();
             var createdAt = clock.GetUtcNow();
             var head = await services.GetRequiredService<AuditTree>().LatestAsync(ct);
-            writer.Begin(ExportParts.Header);
+            await BeginAsync(writer, ExportParts.Header, ct);
             await writer.WriteAsync(new ExportHeader(ExportParts.FormatVersion, familyId, requester.UserId, createdAt, head, RequestId), ct);
-            await WriteFamilyAsync(writer, db, ct);
-            await WriteMembersAndGrantsAsync(writer, db, services.GetRequiredService<GrantService>(), ct);
-            var channels = await WriteChannelsAsync(writer, db, ct);
-            await WriteMessagesAsync(writer, db, channels, ct);
-            await WriteDocumentsAsync(writer, db, ct);
-            writer.Begin(ExportParts.Audit);
-            await foreach (var entry in db.AuditEntries.AsNoTracking()
-                               .Where(e => e.FamilyId == familyId && e.Index < head.TreeSize).OrderBy(e => e.FamilySeq).AsAsyncEnumerable().WithCancellation(ct))
+            await using (await ReadSnapshot.BeginAsync(db, ct))
             {
-                await writer.WriteAsync(AuditTree.ToDto(entry), ct);
-            }
-            writer.Begin(ExportParts.Requests);
-            await foreach (var request in DataSubjectModule.Project(db, db.SubjectRequests.AsNoTracking().Where(r => r.FamilyId == familyId)
-                               .OrderBy(r => r.ReceivedAt)).AsAsyncEnumerable().WithCancellation(ct))
-            {
-                await writer.WriteAsync(request, ct);
+                await WriteFamilyAsync(writer, db, ct);
+                await WriteMembersAndGrantsAsync(writer, db, services.GetRequiredService<GrantService>(), ct);
+                var channels = await WriteChannelsAsync(writer, db, ct);
+                await WriteMessagesAsync(writer, db, channels, ct);
+                await WriteDocumentsAsync(writer, db, ct);
+                await BeginAsync(writer, ExportParts.Audit, ct);
+                await foreach (var entry in db.AuditEntries.AsNoTracking().Where(e => e.FamilyId == familyId && e.Index < head.TreeSize)
+                                   .OrderBy(e => e.FamilySeq).AsAsyncEnumerable().WithCancellation(ct))
+                {
+                    await writer.WriteAsync(AuditTree.ToDto(entry), ct);
+                }
+                await BeginAsync(writer, ExportParts.Requests, ct);
+                await foreach (var request in DataSubjectModule.Project(db, db.SubjectRequests.AsNoTracking().Where(r => r.FamilyId == familyId)
+                                   .OrderBy(r => r.ReceivedAt)).AsAsyncEnumerable().WithCancellation(ct))
+                {
+                    await writer.WriteAsync(request, ct);
+                }
             }
             var summary = new ExportSummary(ExportParts.SummaryType, familyId, requester.UserId, createdAt, writer.Finish());
             await writer.WriteSummaryAsync(services.GetRequiredService<Receipts>().Sign(summary), ct);
@@ -64,6 +70,14 @@ internal sealed partial class ExportPackage(Guid familyId, Actor requester, Guid
             LogExportFailed(logger, e, familyId);
             http.Abort();
         }
+    }
+
+    private IExportPartHook hook = new NoExportPartHook();
+
+    private async Task BeginAsync(ExportWriter writer, string part, CancellationToken ct)
+    {
+        await hook.BeforePartAsync(familyId, part, ct);
+        writer.Begin(part);
     }
 
     /// <summary>The request the export answers is done once the whole package, summary included, was served.</summary>
@@ -84,11 +98,11 @@ internal sealed partial class ExportPackage(Guid familyId, Actor requester, Guid
 
     private async Task WriteFamilyAsync(ExportWriter writer, VaultDbContext db, CancellationToken ct)
     {
-        writer.Begin(ExportParts.Family);
+        await BeginAsync(writer, ExportParts.Family, ct);
         var f = await db.Families.AsNoTracking().SingleAsync(x => x.Id == familyId, ct);
         await writer.WriteAsync(new ExportFamily(f.Id, f.Reference, f.Gemeente, f.Status, f.TrajectStart, f.PlannedEnd, f.CreatedBy,
             f.CreatedAt, f.LastActivity), ct);
-        writer.Begin(ExportParts.Account);
+        await BeginAsync(writer, ExportParts.Account, ct);
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == requester.UserId, ct);
         var devices = await db.Devices.AsNoTracking().Where(d => d.UserId == requester.UserId).ToListAsync(ct);
         await writer.WriteAsync(new ExportAccount(user.Id, user.UserName ?? "", user.Email, user.Role, user.CreatedAt, user.TotpEnabled,
@@ -97,14 +111,14 @@ internal sealed partial class ExportPackage(Guid familyId, Actor requester, Guid
 
     private async Task WriteMembersAndGrantsAsync(ExportWriter writer, VaultDbContext db, GrantService grants, CancellationToken ct)
     {
-        writer.Begin(ExportParts.Members);
+        await BeginAsync(writer, ExportParts.Members, ct);
         await foreach (var x in db.Memberships.AsNoTracking().Where(m => m.FamilyId == familyId)
                            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m, u.UserName })
                            .OrderBy(x => x.m.JoinedAt).ThenBy(x => x.m.UserId).AsAsyncEnumerable().WithCancellation(ct))
         {
             await writer.WriteAsync(new MemberInfo(x.m.UserId, x.UserName!, x.m.Role, x.m.JoinedAt, x.m.RemovedAt, x.m.DateOfBirth), ct);
         }
-        writer.Begin(ExportParts.Grants);
+        await BeginAsync(writer, ExportParts.Grants, ct);
         // A family's grants are few (members × scopes); their status reads the members, so they cannot stream on one context.
         var all = await db.Grants.AsNoTracking().Include(g => g.Signatures).Where(g => g.FamilyId == familyId)
             .OrderBy(g => g.CreatedAt).ThenBy(g => g.Id).ToListAsync(ct);
@@ -112,7 +126,7 @@ internal sealed partial class ExportPackage(Guid familyId, Actor requester, Guid
         {
             await writer.WriteAsync(await grants.ToResponseAsync(grant, ct), ct);
         }
-        writer.Begin(ExportParts.KeyWraps);
+        await BeginAsync(writer, ExportParts.KeyWraps, ct);
         await foreach (var wrap in db.KeyWraps.AsNoTracking().Where(w => w.FamilyId == familyId && w.RecipientUserId == requester.UserId)
                            .OrderBy(w => w.Scope).ThenBy(w => w.Epoch).ThenBy(w => w.RecipientDeviceId).AsAsyncEnumerable().WithCancellation(ct))
         {
@@ -122,7 +136,7 @@ internal sealed partial class ExportPackage(Guid familyId, Actor requester, Guid
 
     private async Task<List<Guid>> WriteChannelsAsync(ExportWriter writer, VaultDbContext db, CancellationToken ct)
     {
-        writer.Begin(ExportParts.Channels);
+        await BeginAsync(writer, ExportParts.Channels, ct);
         var channels = await db.Channels.AsNoTracking().Where(c => c.FamilyId == familyId).OrderBy(c => c.CreatedAt).ThenBy(c => c.Id)
             .ToListAsync(ct);
         var rings = await db.KeyRings.AsNoTracking().Where(r => r.FamilyId == familyId).ToDictionaryAsync(r => r.Scope, ct);
@@ -136,7 +150,7 @@ internal sealed partial class ExportPackage(Guid familyId, Actor requester, Guid
 
     private async Task WriteMessagesAsync(ExportWriter writer, VaultDbContext db, List<Guid> channels, CancellationToken ct)
     {
-        writer.Begin(ExportParts.Messages);
+        await BeginAsync(writer, ExportParts.Messages, ct);
         foreach (var channelId in channels)
         {
             // Everything stored, also messages past the channel's retention that the sweeper has not deleted yet.
@@ -146,7 +160,7 @@ internal sealed partial class ExportPackage(Guid familyId, Actor requester, Guid
                 await writer.WriteAsync(SendPipeline.ToDelivery(message), ct);
             }
         }
-        writer.Begin(ExportParts.ReadReceipts);
+        await BeginAsync(writer, ExportParts.ReadReceipts, ct);
         foreach (var channelId in channels)
         {
             await foreach (var marker in db.ReadMarkers.AsNoTracking().Where(m => m.ChannelId == channelId).OrderBy(m => m.UserId)
@@ -159,14 +173,14 @@ internal sealed partial class ExportPackage(Guid familyId, Actor requester, Guid
 
     private async Task WriteDocumentsAsync(ExportWriter writer, VaultDbContext db, CancellationToken ct)
     {
-        writer.Begin(ExportParts.Documents);
+        await BeginAsync(writer, ExportParts.Documents, ct);
         var documents = db.Documents.AsNoTracking().Where(d => d.FamilyId == familyId);
         await foreach (var d in documents.OrderBy(d => d.CreatedAt).ThenBy(d => d.Id).AsAsyncEnumerable().WithCancellation(ct))
         {
             await writer.WriteAsync(new ExportDocument(d.Id, d.Category, d.CurrentVersion, d.CreatedAt, d.CreatedBy, d.UpdatedAt,
                 d.UpdatedBy, d.DeletedAt, d.DeletedBy), ct);
         }
-        writer.Begin(ExportParts.DocumentVersions);
+        await BeginAsync(writer, ExportParts.DocumentVersions, ct);
         var versions = db.DocumentVersions.AsNoTracking().Where(v => v.FamilyId == familyId)
             .Join(documents, v => v.DocumentId, d => d.Id, (v, d) => new { v, d })
             .OrderBy(x => x.d.CreatedAt).ThenBy(x => x.d.Id).ThenBy(x => x.v.Version);
