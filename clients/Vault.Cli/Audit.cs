@@ -3,16 +3,28 @@ namespace Vault.Cli;
 /// <summary>`vault audit verify [--family ID]`: exit 0 when the log checks out, 3 naming the first bad entry.</summary>
 internal sealed partial class Context
 {
-    public async Task<int> AuditVerify(Guid? family)
+    public async Task<int> AuditVerify(Guid? family, bool json)
     {
         var (p, client) = await SignedIn();
         var result = await client.VerifyAuditAsync(family, p.LastTreeHead);
+        if (json)
+        {
+            WriteJson(new AuditVerifyJson(result.Ok, result.Failure?.ToString(), result.EntriesChecked, result.Head?.TreeSize, result.Erased));
+        }
         if (!result.Ok)
         {
+            if (json)
+            {
+                return ExitCodes.VerificationFailed;
+            }
             stdout.WriteLine($"Audit log verification FAILED at {result.Failure}.");
             return ExitCodes.VerificationFailed;
         }
         (Stored() with { LastTreeHead = result.Head, AuditKey = client.Session!.AuditKey }).Save(home);
+        if (json)
+        {
+            return 0;
+        }
         stdout.WriteLine($"Audit log verified: {result.EntriesChecked} entries, tree size {result.Head?.TreeSize}, consistent with the last head seen.");
         if (result.Erased > 0)
         {
@@ -22,6 +34,9 @@ internal sealed partial class Context
     }
 }
 
+/// <summary>What `vault audit verify --json` prints: the same outcome and exit code as the text (3 when it failed).</summary>
+internal sealed record AuditVerifyJson(bool Verified, string? Failure, long EntriesChecked, long? TreeSize, long Erased);
+
 /// <summary>What `vault audit access --json` prints (camelCase). Scripts read these names: add fields, never rename one.</summary>
 internal sealed record AccessViewJson(bool Verified, bool Partial, string Proven, string? Failure, long? TreeSize,
     IReadOnlyList<Vault.Client.AccessEntry> Entries);
@@ -29,7 +44,7 @@ internal sealed record AccessViewJson(bool Verified, bool Partial, string Proven
 /// <summary>`vault audit access`: the family's own access view (NEN 7513), verified before it is shown.</summary>
 internal sealed partial class Context
 {
-    public async Task<int> AuditAccess(Guid family, DateOnly? since, DateOnly? until, Guid? actor, string? lang, bool json)
+    public async Task<int> AuditAccess(Guid family, DateOnly? since, DateOnly? until, Guid? actor, bool json)
     {
         var (p, client) = await SignedIn();
         var filter = new Vault.Client.AccessViewFilter(Day(since), Day(until?.AddDays(1)), actor);
@@ -60,7 +75,7 @@ internal sealed partial class Context
         foreach (var e in view.Entries)
         {
             stdout.WriteLine($"{e.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {(e.Allowed ? "allowed" : "REFUSED"),-8} " +
-                Safe(lang == "en" ? e.English : e.Dutch));
+                Safe(Lang == "en" ? e.English : e.Dutch));
         }
         return 0;
     }

@@ -267,9 +267,4 @@ internal sealed partial class Context
         }
         return names;
     }
-
-    private void WriteJson<T>(T value) => stdout.WriteLine(System.Text.Json.JsonSerializer.Serialize(value, DocumentJson.Options));
-
-    /// <summary>Names and descriptions come from other members: control characters must not reach the terminal.</summary>
-    private static string Safe(string text) => string.Concat(text.Select(ch => char.IsControl(ch) ? '?' : ch));
 }
