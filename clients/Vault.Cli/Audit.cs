@@ -71,12 +71,15 @@ internal sealed partial class Context
             return 0;
         }
         stdout.WriteLine(view.Proven);
-        stdout.WriteLine(view.Entries.Count == 0 ? "No entries match." : $"{view.Entries.Count} entries, newest first (times in UTC):");
-        foreach (var e in view.Entries)
-        {
-            stdout.WriteLine($"{e.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {(e.Allowed ? "allowed" : "REFUSED"),-8} " +
-                Safe(Lang == "en" ? e.English : e.Dutch));
-        }
+        stdout.WriteLine(view.Entries.Count == 0 ? Say("No entries match.", "Geen regels gevonden.")
+            : Say($"{Count(view.Entries.Count, "entry", "entries", "regel", "regels")}, newest first (times in UTC):",
+                $"{Count(view.Entries.Count, "entry", "entries", "regel", "regels")}, nieuwste eerst (tijden in UTC):"));
+        Table([Say("TIME (UTC)", "TIJD (UTC)"), Say("ALLOWED", "TOEGESTAAN"), Say("WHAT", "WAT")],
+            view.Entries.Select(e => new[]
+            {
+                e.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+                e.Allowed ? Say("allowed", "ja") : Say("REFUSED", "GEWEIGERD"), Lang == "en" ? e.English : e.Dutch,
+            }));
         return 0;
     }
 

@@ -103,16 +103,17 @@ internal sealed partial class Context
         }
         if (requests.Count == 0)
         {
-            stdout.WriteLine("No requests.");
+            stdout.WriteLine(Say("No requests.", "Geen verzoeken."));
             return 0;
         }
-        stdout.WriteLine($"{"REQUEST",-36}  {"KIND",-13} {"STATUS",-11} {"RECEIVED",-10} {"DUE",-10}  OUTCOME");
-        foreach (var r in requests)
-        {
-            var overdue = RequestStatus.IsOpen(r.Status) && r.DueAt < DateTimeOffset.UtcNow ? " (overdue)" : "";
-            stdout.WriteLine($"{r.Id}  {r.Kind,-13} {r.Status,-11} {r.ReceivedAt:yyyy-MM-dd} {r.DueAt:yyyy-MM-dd}{overdue}  " +
-                $"{r.Outcome ?? (r.ExtensionReason is { } why ? $"extended: {why}" : "")}");
-        }
+        Table([Say("REQUEST", "VERZOEK"), Say("KIND", "SOORT"), Say("STATUS", "STATUS"), Say("RECEIVED", "ONTVANGEN"), Say("DUE", "UITERLIJK"),
+                Say("OUTCOME", "UITKOMST")],
+            requests.Select(r => new[]
+            {
+                r.Id.ToString(), r.Kind, r.Status, OnDay(r.ReceivedAt),
+                OnDay(r.DueAt) + (RequestStatus.IsOpen(r.Status) && r.DueAt < DateTimeOffset.UtcNow ? Say(" (overdue)", " (te laat)") : ""),
+                r.Outcome ?? (r.ExtensionReason is { } why ? Say($"extended: {why}", $"verlengd: {why}") : ""),
+            }));
         if (done is not null)
         {
             stdout.WriteLine(done);
