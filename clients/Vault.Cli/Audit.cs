@@ -25,7 +25,9 @@ internal sealed partial class Context
         {
             return 0;
         }
-        stdout.WriteLine($"Audit log verified: {result.EntriesChecked} entries, tree size {result.Head?.TreeSize}, consistent with the last head seen.");
+        var entries = Count(result.EntriesChecked, "entry", "entries", "regel", "regels");
+        stdout.WriteLine(Say($"Audit log verified: {entries}, tree size {result.Head?.TreeSize}, consistent with the last head seen.",
+            $"Auditlog geverifieerd: {entries}, boomgrootte {result.Head?.TreeSize}, consistent met de laatst geziene boomkop."));
         if (result.Erased > 0)
         {
             stdout.WriteLine($"{result.Erased} of them had their personal fields erased: in the log, but not attributable to anyone.");

@@ -140,8 +140,10 @@ internal sealed partial class Context
             WriteJson(await WithdrawalViewAsync(client, receipt));
             return 0;
         }
-        stdout.WriteLine($"Withdrawn at {receipt.WithdrawnAt:yyyy-MM-dd HH:mm:ss} UTC. Signed receipt: the grantee had " +
-            Count(receipt.AccessedCount, "audited access", "audited accesses", "vastgelegde toegang", "vastgelegde toegangen") + ":");
+        var accessed = Count(receipt.AccessedCount, "audited access", "audited accesses", "vastgelegde toegang", "vastgelegde toegangen");
+        var at = receipt.WithdrawnAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        stdout.WriteLine(Say($"Withdrawn at {at} UTC. Signed receipt: the grantee had {accessed}" + (receipt.AccessedCount > 0 ? ":" : "."),
+            $"Ingetrokken op {at} UTC. Ondertekend ontvangstbewijs: de ontvanger had {accessed}" + (receipt.AccessedCount > 0 ? ":" : ".")));
         foreach (var item in receipt.Accessed)
         {
             stdout.WriteLine($"  #{item.AuditIndex}  {item.Time:yyyy-MM-dd HH:mm}  {item.Action,-24} {item.Resource}");

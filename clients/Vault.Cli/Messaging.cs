@@ -88,8 +88,9 @@ internal sealed partial class Context
             receipts.Add(await WithdrawalViewAsync(client, receipt));
             if (!json)
             {
-                stdout.WriteLine($"Grant {grant.Grant.GrantId} withdrawn; the grantee had " +
-                    Count(receipt.AccessedCount, "audited access", "audited accesses", "vastgelegde toegang", "vastgelegde toegangen") + ".");
+                var accessed = Count(receipt.AccessedCount, "audited access", "audited accesses", "vastgelegde toegang", "vastgelegde toegangen");
+                stdout.WriteLine(Say($"Grant {grant.Grant.GrantId} withdrawn; the grantee had {accessed}.",
+                    $"Toestemming {grant.Grant.GrantId} ingetrokken; de ontvanger had {accessed}."));
             }
         }
         if (json)
@@ -112,7 +113,9 @@ internal sealed partial class Context
     {
         var (_, client) = await SignedIn();
         await client.SetRetentionAsync(familyId, channelId, days);
-        stdout.WriteLine(days is null ? "Messages are kept." : $"Messages expire after {days} days.");
+        stdout.WriteLine(days is { } d
+            ? Say($"Messages expire after {Count(d, "day", "days", "dag", "dagen")}.", $"Berichten vervallen na {Count(d, "day", "days", "dag", "dagen")}.")
+            : Say("Messages are kept.", "Berichten worden bewaard."));
         return 0;
     }
 

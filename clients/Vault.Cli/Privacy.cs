@@ -104,8 +104,10 @@ internal sealed partial class Context
             WriteJson(report);
             return 0;
         }
-        stdout.WriteLine($"Unusual access {report.From.UtcDateTime:yyyy-MM-dd HH:mm} to {report.To.UtcDateTime:yyyy-MM-dd HH:mm} UTC: " +
-            (report.Findings.Count == 0 ? "nothing found." : Count(report.Findings.Count, "finding", "findings", "bevinding", "bevindingen") + "."));
+        var (from, to) = (AtMinute(report.From), AtMinute(report.To));
+        var found = report.Findings.Count == 0 ? Say("nothing found", "niets gevonden")
+            : Count(report.Findings.Count, "finding", "findings", "bevinding", "bevindingen");
+        stdout.WriteLine(Say($"Unusual access {from} to {to} UTC: {found}.", $"Ongebruikelijke toegang {from} tot {to} UTC: {found}."));
         foreach (var finding in report.Findings)
         {
             stdout.WriteLine($"{finding.Kind}: account {finding.ActorUserId?.ToString() ?? "-"}" +
