@@ -86,10 +86,8 @@ internal sealed partial class Context
             return 0;
         }
         stdout.WriteLine($"Family {receipt.FamilyId} erased ({receipt.CompletedAt:yyyy-MM-dd HH:mm} UTC). Destroyed:");
-        foreach (var part in receipt.Parts)
-        {
-            stdout.WriteLine($"  {part.Part,-18} {part.Count,8}  sha256 {part.Sha256}");
-        }
+        Table([Say("PART", "ONDERDEEL"), Say("COUNT", "AANTAL"), "SHA-256"],
+            receipt.Parts.Select(p => new[] { p.Part, p.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), p.Sha256 }));
         stdout.WriteLine($"The receipt, signed with the server's audit key, is in {path}: hand it to the requester.");
         return 0;
     }

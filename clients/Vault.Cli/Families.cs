@@ -32,7 +32,7 @@ internal sealed partial class Context
         if (families.Count == 0)
         {
             stderr.WriteLine(Say("You are in no family yet: `vault family join --code CODE` joins one.",
-                "U bent nog in geen enkel gezin: `vault family join --code CODE` voegt u toe."));
+                "U bent nog geen lid van een gezin: met `vault family join --code CODE` wordt u lid."));
         }
         Table([Say("ID", "ID"), Say("REFERENCE", "REFERENTIE"), Say("YOUR ROLE", "UW ROL"), Say("SINCE", "SINDS")],
             families.Select(f => new[] { f.Id.ToString(), f.Reference, f.MyRole, OnDay(f.CreatedAt) }));

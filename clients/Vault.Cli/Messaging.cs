@@ -43,11 +43,11 @@ internal sealed partial class Context
         {
             stderr.WriteLine(Say("No channels you can read in this family.", "Geen kanalen in dit gezin die u kunt lezen."));
         }
-        Table([Say("ID", "ID"), Say("NAME", "NAAM"), Say("MESSAGES", "BERICHTEN"), Say("KEPT", "BEWAARD"), Say("STATE", "STATUS")],
+        Table([Say("ID", "ID"), Say("NAME", "NAAM"), Say("LAST #", "LAATSTE #"), Say("KEPT", "BEWAARD"), Say("STATE", "STATUS")],
             channels.Select(c => new[]
             {
                 c.Id.ToString(), c.Name ?? Say("(no key)", "(geen sleutel)"), c.LastSeq.ToString(CultureInfo.InvariantCulture),
-                c.RetentionDays is { } d ? Count(d, "day", "days", "dag", "dagen") : Say("until deleted", "tot verwijderd"),
+                c.RetentionDays is { } d ? Count(d, "day", "days", "dag", "dagen") : Say("no limit", "onbeperkt"),
                 c.ArchivedAt is null ? Say("open", "open") : Say("archived", "gearchiveerd"),
             }));
         return 0;
