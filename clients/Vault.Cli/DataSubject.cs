@@ -6,8 +6,6 @@ namespace Vault.Cli;
 /// <summary>`vault dsr ...`: data-subject requests, filed by the family and worked through by the privacy officer.</summary>
 internal sealed partial class Context
 {
-    private static readonly JsonSerializerOptions DsrJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     public async Task<int> DsrRequest(Guid familyId, string kind, string? details, bool json)
     {
         var (_, client) = await SignedIn();
@@ -79,10 +77,10 @@ internal sealed partial class Context
         var (_, client) = await SignedIn();
         var (receipt, signed) = await client.EraseAsync(requestId);
         var path = Path.GetFullPath(receiptFile ?? $"erasure-{requestId}.json");
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(signed, DsrJson));
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(signed, Output.Json));
         if (json)
         {
-            stdout.WriteLine(JsonSerializer.Serialize(new { receipt, receiptFile = path }, DsrJson));
+            WriteJson(new { receipt, receiptFile = path });
             return 0;
         }
         stdout.WriteLine($"Family {receipt.FamilyId} erased ({receipt.CompletedAt:yyyy-MM-dd HH:mm} UTC). Destroyed:");
@@ -96,7 +94,7 @@ internal sealed partial class Context
     {
         if (json)
         {
-            stdout.WriteLine(JsonSerializer.Serialize(requests, DsrJson));
+            WriteJson(requests);
             return 0;
         }
         if (requests.Count == 0)
