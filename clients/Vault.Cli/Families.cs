@@ -144,10 +144,8 @@ internal sealed partial class Context
         var at = receipt.WithdrawnAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
         stdout.WriteLine(Say($"Withdrawn at {at} UTC. Signed receipt: the grantee had {accessed}" + (receipt.AccessedCount > 0 ? ":" : "."),
             $"Ingetrokken op {at} UTC. Ondertekend ontvangstbewijs: de ontvanger had {accessed}" + (receipt.AccessedCount > 0 ? ":" : ".")));
-        foreach (var item in receipt.Accessed)
-        {
-            stdout.WriteLine($"  #{item.AuditIndex}  {item.Time:yyyy-MM-dd HH:mm}  {item.Action,-24} {item.Resource}");
-        }
+        Table([Say("ENTRY", "REGEL"), Say("TIME (UTC)", "TIJD (UTC)"), Say("ACTION", "ACTIE"), Say("RESOURCE", "BRON")],
+            receipt.Accessed.Select(item => new[] { $"#{item.AuditIndex}", AtMinute(item.Time), item.Action, item.Resource }));
         return 0;
     }
 }

@@ -163,6 +163,33 @@ public sealed class CliOutputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Withdraw_Receipt_NamesTheGranteeAndTablesWhatTheyAccessed()
+    {
+        await Ok(guardian, "send", "--family", familyId, "--channel", channelId, "--text", "Hallo");
+        await Ok(coordinator, "read", "--family", familyId, "--channel", channelId);
+        using (var granted = JsonDocument.Parse((await Ok(guardian, "grant", "--family", familyId, "--user", coordinatorId,
+            "--scope", "documents:verslag", "--purpose", "verslagen lezen", "--json")).Out))
+        {
+            Assert.Equal(("coordinator.jansen", "documents:verslag", JsonValueKind.Null), (granted.RootElement.GetProperty("grantee").GetProperty("username").GetString(),
+                granted.RootElement.GetProperty("scope").GetString(), granted.RootElement.GetProperty("scopeName").ValueKind));
+            using var receipt = JsonDocument.Parse((await Ok(guardian, "withdraw", "--family", familyId,
+                "--grant", granted.RootElement.GetProperty("id").GetString()!, "--json")).Out);
+            Assert.Equal(("coordinator.jansen", "moeder.bakker", 0L), (receipt.RootElement.GetProperty("grantee").GetProperty("username").GetString(),
+                receipt.RootElement.GetProperty("withdrawnBy").GetProperty("username").GetString(), receipt.RootElement.GetProperty("accessedCount").GetInt64()));
+        }
+
+        var grant = Match(await Ok(guardian, "grants", "--family", familyId, "--json"), $@"""id"": ""([0-9a-f-]{{36}})"",\s+""familyId"": ""{familyId}"",\s+""status"": ""active""");
+        var withdrawn = Lines((await Ok(guardian, "withdraw", "--family", familyId, "--grant", grant)).Out);
+
+        var accessed = int.Parse(Regex.Match(withdrawn[0], @"the grantee had (\d+) audited access").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(accessed >= 1, withdrawn[0]);
+        Assert.EndsWith(accessed == 1 ? " 1 audited access:" : " audited accesses:", withdrawn[0], StringComparison.Ordinal);
+        Assert.Matches("^ENTRY +TIME \\(UTC\\) +ACTION +RESOURCE$", withdrawn[1]);
+        var rows = withdrawn.Skip(2).Count(l => Regex.IsMatch(l, @"^#\d+ +\d{4}-\d\d-\d\d \d\d:\d\d  "));
+        Assert.True(rows == accessed, string.Join('\n', withdrawn));
+    }
+
+    [Fact]
     public async Task Counts_OneDay_SingularInBothLanguages()
     {
         Assert.Contains("Messages expire after 1 day.", (await Ok(guardian, "channel", "retention", "--family", familyId, "--channel", channelId,
