@@ -22,8 +22,24 @@ internal static class Output
     /// <summary>For `listen --json`: one object per line (JSON Lines).</summary>
     public static readonly JsonSerializerOptions JsonLine = new(JsonSerializerDefaults.Web);
 
-    /// <summary>The system's language when --lang is not given: Dutch for a Dutch UI culture, else English.</summary>
-    public static string DefaultLanguage() => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "nl" ? "nl" : "en";
+    /// <summary>POSIX order: LC_ALL overrides LC_MESSAGES, which overrides LANG.</summary>
+    private static readonly string[] LocaleVariables = ["LC_ALL", "LC_MESSAGES", "LANG"];
+
+    /// <summary>
+    /// The system's language when --lang is not given: Dutch for a Dutch UI culture or, since the CLI runs with invariant
+    /// globalization (where the UI culture is always the invariant one), a Dutch POSIX locale (LC_ALL, else LC_MESSAGES,
+    /// else LANG, e.g. nl_NL.UTF-8); else English.
+    /// </summary>
+    public static string DefaultLanguage(Func<string, string?> env)
+    {
+        if (CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "nl")
+        {
+            return "nl";
+        }
+        var locale = LocaleVariables.Select(env).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+        return locale is not null && (locale == "nl" || locale.StartsWith("nl_", StringComparison.Ordinal)
+            || locale.StartsWith("nl-", StringComparison.Ordinal) || locale.StartsWith("nl.", StringComparison.Ordinal)) ? "nl" : "en";
+    }
 
     /// <summary>A table with a header row; no rows prints nothing (the caller says why on standard error when it helps).</summary>
     public static void Table(TextWriter writer, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
@@ -89,6 +105,9 @@ internal sealed partial class Context
 {
     /// <summary>nl or en; set from --lang (default: the system's language) before the command runs.</summary>
     public string Lang { get; set; } = "en";
+
+    /// <summary>The language when --lang is not given (<see cref="Output.DefaultLanguage"/>).</summary>
+    public string SystemLanguage => Output.DefaultLanguage(env);
 
     private string Say(string en, string nl) => Lang == "nl" ? nl : en;
 

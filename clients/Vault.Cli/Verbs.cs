@@ -22,7 +22,7 @@ internal static partial class Verbs
             Channel(c), Send(c), Edit(c), Delete(c), Read(c), Receipts(c), Listen(c), Doc(c), Audit(c), Dsr(c), Privacy(c),
         };
         root.Options.Add(new HelpOption());
-        root.Options.Add(Language());
+        root.Options.Add(Language(c));
         return root;
     }
 
@@ -30,11 +30,11 @@ internal static partial class Verbs
     /// --lang nl|en on every command: table headers, counts and marks in that language (full sentences are English
     /// unless a command translated them). Default: the system's UI language.
     /// </summary>
-    private static Option<string> Language() =>
+    private static Option<string> Language(Context c) =>
         new(LanguageOption)
         {
-            Description = "The language of the output: nl or en (default: the system's language).", HelpName = "nl|en",
-            Recursive = true, DefaultValueFactory = _ => Output.DefaultLanguage(),
+            Description = "The language of the output: nl or en (default: the system's, from LC_ALL, LC_MESSAGES or LANG).",
+            HelpName = "nl|en", Recursive = true, DefaultValueFactory = _ => c.SystemLanguage,
             CustomParser = r => r.Tokens[0].Value is "nl" or "en" ? r.Tokens[0].Value
                 : Error(r, $"--lang expects nl or en; '{r.Tokens[0].Value}' is neither."),
         };

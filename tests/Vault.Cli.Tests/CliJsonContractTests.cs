@@ -38,6 +38,27 @@ public sealed class CliJsonContractTests
         Assert.Equal(0, server.Requests);
     }
 
+    [Theory]
+    [InlineData(null, null, "nl_NL.UTF-8", "nl")]
+    [InlineData(null, "nl_BE.UTF-8", "en_US.UTF-8", "nl")]
+    [InlineData("C.UTF-8", null, "nl_NL.UTF-8", "en")]
+    [InlineData(null, null, "de_DE.UTF-8", "en")]
+    [InlineData(null, null, null, "en")]
+    public void DefaultLanguage_FollowsThePosixLocale_DutchOrElseEnglish(string? all, string? messages, string? lang, string expected)
+    {
+        var env = new Dictionary<string, string?> { ["LC_ALL"] = all, ["LC_MESSAGES"] = messages, ["LANG"] = lang };
+        Assert.Equal(expected, Output.DefaultLanguage(env.GetValueOrDefault));
+    }
+
+    [Fact]
+    public async Task Lang_NotGiven_DefaultsToTheSystemsLanguage()
+    {
+        var home = Path.Combine(Path.GetTempPath(), "vault-cli-homes", Guid.NewGuid().ToString("N"));
+        var dutch = await Cli.RunAsync(home, ["family", "list", "--help"], new Dictionary<string, string> { ["LANG"] = "nl_NL.UTF-8" });
+        Assert.Contains("[default: nl]", dutch.Out, StringComparison.Ordinal);
+        Assert.Contains("[default: en]", (await Cli.RunAsync(home, ["family", "list", "--help"])).Out, StringComparison.Ordinal);
+    }
+
     private static Command Root() =>
         Verbs.Root(new Context(Path.GetTempPath(), new StringWriter(), new StringWriter(), new StringReader(""), _ => null, null, null, null));
 
