@@ -29,6 +29,7 @@ public static class CliApp
         var home = env("VAULT_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".vault");
         var context = new Context(home, stdout, stderr, stdin, env, handler, promptSecret, progress);
         var result = Verbs.Root(context).Parse(args, Parsing);
+        context.Lang = result.Errors.Count == 0 && result.GetValue<string>(Verbs.LanguageOption) is { } lang ? lang : context.SystemLanguage;
         var invocation = new InvocationConfiguration
         {
             Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,

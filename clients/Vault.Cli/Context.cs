@@ -45,7 +45,7 @@ internal sealed partial class Context(string home, TextWriter stdout, TextWriter
     /// A new account on this machine. Refused before anything reaches the server (so the code stays usable) when this
     /// VAULT_HOME already holds a profile (its device keys would be lost) or the passphrase is too weak.
     /// </summary>
-    public async Task<int> AcceptInvitation(string server, string code, string username, string? device, string? passphraseFile)
+    public async Task<int> AcceptInvitation(string server, string code, string username, string? device, string? passphraseFile, bool json)
     {
         if (File.Exists(Profile.PathIn(home)))
         {
@@ -59,6 +59,12 @@ internal sealed partial class Context(string home, TextWriter stdout, TextWriter
         var s = client.Session!;
         new Profile(server, s.Username, s.UserId, s.DeviceId, s.Device.SigningSeed, s.Device.BoxSecret,
             s.IdentitySigningPublicKey, s.IdentityBoxPublicKey, null, null).SaveNew(home);
+        if (json)
+        {
+            WriteJson(new AccountJson(server, s.UserId, s.Username, result.Role, s.DeviceId, s.Fingerprint, result.Totp?.OtpAuthUri,
+                result.Totp?.Required ?? false));
+            return 0;
+        }
         stdout.WriteLine($"Account {s.Username} ({result.Role}) created; this device is {s.DeviceId}.");
         if (result.Totp is { } totp)
         {
@@ -70,11 +76,11 @@ internal sealed partial class Context(string home, TextWriter stdout, TextWriter
         return 0;
     }
 
-    public async Task<int> Login(string? username, string? server, string? totp, string? deviceName, string? passphraseFile)
+    public async Task<int> Login(string? username, string? server, string? totp, string? deviceName, string? passphraseFile, bool json)
     {
         if (Profile.Load(home) is not { } p)
         {
-            return await SetUpDevice(username, server, totp, deviceName, passphraseFile);
+            return await SetUpDevice(username, server, totp, deviceName, passphraseFile, json);
         }
         username ??= p.Username;
         if (!string.Equals(username.Trim(), p.Username, StringComparison.OrdinalIgnoreCase))
@@ -85,6 +91,11 @@ internal sealed partial class Context(string home, TextWriter stdout, TextWriter
         await client.LoginAsync(p.Username, Passphrase(passphraseFile), p.DeviceId,
             DeviceKeys.FromSecrets(p.DeviceSigningSeed, p.DeviceBoxSecret), totp);
         Save(home, p, client.Session!);
+        if (json)
+        {
+            WriteJson(new SessionJson(server ?? p.Server, p.UserId, p.Username, p.DeviceId, NewDevice: false, client.Session!.Fingerprint));
+            return 0;
+        }
         stdout.WriteLine($"Logged in as {p.Username} on device {p.DeviceId}.");
         return 0;
     }
@@ -93,7 +104,7 @@ internal sealed partial class Context(string home, TextWriter stdout, TextWriter
     /// A machine without a profile: the passphrase (and TOTP code) recover the identity keys from the server's key
     /// bundle, and the SDK registers a new device certified by them. Nothing is stored if any step fails.
     /// </summary>
-    private async Task<int> SetUpDevice(string? username, string? server, string? totp, string? deviceName, string? passphraseFile)
+    private async Task<int> SetUpDevice(string? username, string? server, string? totp, string? deviceName, string? passphraseFile, bool json)
     {
         if (server is null || username is null)
         {
@@ -104,6 +115,11 @@ internal sealed partial class Context(string home, TextWriter stdout, TextWriter
         var s = await client.RecoverOnNewDeviceAsync(username, Passphrase(passphraseFile), deviceName ?? Environment.MachineName, totp);
         new Profile(server, s.Username, s.UserId, s.DeviceId, s.Device.SigningSeed, s.Device.BoxSecret,
             s.IdentitySigningPublicKey, s.IdentityBoxPublicKey, s.AccessToken, s.RefreshToken).SaveNew(home);
+        if (json)
+        {
+            WriteJson(new SessionJson(server, s.UserId, s.Username, s.DeviceId, NewDevice: true, s.Fingerprint));
+            return 0;
+        }
         stdout.WriteLine($"Logged in as {s.Username}; this machine is a new device: {s.DeviceId}.");
         stdout.WriteLine($"Fingerprint: {s.Fingerprint}");
         return 0;
@@ -130,3 +146,10 @@ internal sealed partial class Context(string home, TextWriter stdout, TextWriter
         return 0;
     }
 }
+
+/// <summary>What `vault invite accept --json` prints: the new account; otpAuthUri when a second factor is to be set up.</summary>
+internal sealed record AccountJson(string Server, Guid UserId, string Username, string Role, Guid DeviceId, string Fingerprint,
+    string? OtpAuthUri, bool SecondFactorRequired);
+
+/// <summary>What `vault login --json` prints: who is signed in on which device (newDevice: this machine was just set up).</summary>
+internal sealed record SessionJson(string Server, Guid UserId, string Username, Guid DeviceId, bool NewDevice, string Fingerprint);

@@ -6,8 +6,6 @@ namespace Vault.Cli;
 /// <summary>`vault dsr ...`: data-subject requests, filed by the family and worked through by the privacy officer.</summary>
 internal sealed partial class Context
 {
-    private static readonly JsonSerializerOptions DsrJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     public async Task<int> DsrRequest(Guid familyId, string kind, string? details, bool json)
     {
         var (_, client) = await SignedIn();
@@ -79,17 +77,15 @@ internal sealed partial class Context
         var (_, client) = await SignedIn();
         var (receipt, signed) = await client.EraseAsync(requestId);
         var path = Path.GetFullPath(receiptFile ?? $"erasure-{requestId}.json");
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(signed, DsrJson));
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(signed, Output.Json));
         if (json)
         {
-            stdout.WriteLine(JsonSerializer.Serialize(new { receipt, receiptFile = path }, DsrJson));
+            WriteJson(new { receipt, receiptFile = path });
             return 0;
         }
         stdout.WriteLine($"Family {receipt.FamilyId} erased ({receipt.CompletedAt:yyyy-MM-dd HH:mm} UTC). Destroyed:");
-        foreach (var part in receipt.Parts)
-        {
-            stdout.WriteLine($"  {part.Part,-18} {part.Count,8}  sha256 {part.Sha256}");
-        }
+        Table([Say("PART", "ONDERDEEL"), Say("COUNT", "AANTAL"), "SHA-256"],
+            receipt.Parts.Select(p => new[] { p.Part, p.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), p.Sha256 }));
         stdout.WriteLine($"The receipt, signed with the server's audit key, is in {path}: hand it to the requester.");
         return 0;
     }
@@ -98,21 +94,22 @@ internal sealed partial class Context
     {
         if (json)
         {
-            stdout.WriteLine(JsonSerializer.Serialize(requests, DsrJson));
+            WriteJson(requests);
             return 0;
         }
         if (requests.Count == 0)
         {
-            stdout.WriteLine("No requests.");
+            stdout.WriteLine(Say("No requests.", "Geen verzoeken."));
             return 0;
         }
-        stdout.WriteLine($"{"REQUEST",-36}  {"KIND",-13} {"STATUS",-11} {"RECEIVED",-10} {"DUE",-10}  OUTCOME");
-        foreach (var r in requests)
-        {
-            var overdue = RequestStatus.IsOpen(r.Status) && r.DueAt < DateTimeOffset.UtcNow ? " (overdue)" : "";
-            stdout.WriteLine($"{r.Id}  {r.Kind,-13} {r.Status,-11} {r.ReceivedAt:yyyy-MM-dd} {r.DueAt:yyyy-MM-dd}{overdue}  " +
-                $"{r.Outcome ?? (r.ExtensionReason is { } why ? $"extended: {why}" : "")}");
-        }
+        Table([Say("REQUEST", "VERZOEK"), Say("KIND", "SOORT"), Say("STATUS", "STATUS"), Say("RECEIVED", "ONTVANGEN"), Say("DUE", "UITERLIJK"),
+                Say("OUTCOME", "UITKOMST")],
+            requests.Select(r => new[]
+            {
+                r.Id.ToString(), r.Kind, r.Status, OnDay(r.ReceivedAt),
+                OnDay(r.DueAt) + (RequestStatus.IsOpen(r.Status) && r.DueAt < DateTimeOffset.UtcNow ? Say(" (overdue)", " (te laat)") : ""),
+                r.Outcome ?? (r.ExtensionReason is { } why ? Say($"extended: {why}", $"verlengd: {why}") : ""),
+            }));
         if (done is not null)
         {
             stdout.WriteLine(done);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Vault.Client;
 
@@ -30,8 +29,6 @@ internal sealed record DocumentJson(Guid Id, string Category, string? Name, long
     string? ContentType, string? Description, DateTimeOffset CreatedAt, Who CreatedBy, DateTimeOffset UpdatedAt, Who UpdatedBy,
     DateTimeOffset? DeletedAt, DateTimeOffset? PurgeAt)
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     public static DocumentJson From(DocumentInfo info, IReadOnlyDictionary<Guid, string?> names)
     {
         var (d, m) = (info.Document, info.Metadata);

@@ -116,15 +116,18 @@ internal sealed partial class Context
             stderr.WriteLine(trash ? "The trash holds no documents you can read." :
                 "No documents you can read: each category needs a grant on documents:CATEGORY (`vault grants --family ID`).");
         }
-        foreach (var d in documents.Select(d => DocumentJson.From(d, names)))
-        {
-            var size = d.Size is { } s ? TransferBar.Size(s) : "?";
-            var deleted = d.DeletedAt is { } at ? $"  deleted {at:yyyy-MM-dd}, purged after {d.PurgeAt:yyyy-MM-dd}" : "";
-            stdout.WriteLine($"{d.Id}  {d.Category,-11} v{d.Version,-3} {size,10}  {d.UpdatedAt:yyyy-MM-dd HH:mm}  {d.UpdatedBy.Name,-20}" +
-                $"{deleted}  {Safe(d.Name ?? "(cannot be opened on this device)")}");
-        }
+        Table([Say("ID", "ID"), Say("CATEGORY", "CATEGORIE"), Say("VERSION", "VERSIE"), Say("SIZE", "GROOTTE"), Say("CHANGED (UTC)", "GEWIJZIGD (UTC)"),
+                Say("BY", "DOOR"), .. (trash ? Trash : []), Say("NAME", "NAAM")],
+            documents.Select(d => DocumentJson.From(d, names)).Select(IReadOnlyList<string> (d) =>
+            [
+                d.Id.ToString(), d.Category, $"v{d.Version}", d.Size is { } s ? TransferBar.Size(s) : "?", AtMinute(d.UpdatedAt), d.UpdatedBy.Name,
+                .. (trash ? [d.DeletedAt is { } at ? OnDay(at) : "-", d.PurgeAt is { } purge ? OnDay(purge) : "-"] : Array.Empty<string>()),
+                d.Name ?? Say("(cannot be opened on this device)", "(kan op dit apparaat niet worden geopend)"),
+            ]));
         return 0;
     }
+
+    private string[] Trash => [Say("DELETED", "VERWIJDERD"), Say("PURGED AFTER", "GEWIST NA")];
 
     public async Task<int> DocVersions(Guid familyId, Guid documentId, bool json)
     {
@@ -143,12 +146,12 @@ internal sealed partial class Context
             WriteJson(rows);
             return 0;
         }
-        foreach (var v in rows)
-        {
-            var size = v.Size is { } s ? TransferBar.Size(s) : "?";
-            stdout.WriteLine($"v{v.Version,-3} {v.CreatedAt:yyyy-MM-dd HH:mm}  {v.UploadedBy.Name,-20} {size,10}  " +
-                Safe(v.Name ?? "(cannot be opened on this device)"));
-        }
+        Table([Say("VERSION", "VERSIE"), Say("UPLOADED (UTC)", "GEÜPLOAD (UTC)"), Say("BY", "DOOR"), Say("SIZE", "GROOTTE"), Say("NAME", "NAAM")],
+            rows.Select(v => new[]
+            {
+                $"v{v.Version}", AtMinute(v.CreatedAt), v.UploadedBy.Name, v.Size is { } s ? TransferBar.Size(s) : "?",
+                v.Name ?? Say("(cannot be opened on this device)", "(kan op dit apparaat niet worden geopend)"),
+            }));
         return 0;
     }
 
@@ -267,9 +270,4 @@ internal sealed partial class Context
         }
         return names;
     }
-
-    private void WriteJson<T>(T value) => stdout.WriteLine(System.Text.Json.JsonSerializer.Serialize(value, DocumentJson.Options));
-
-    /// <summary>Names and descriptions come from other members: control characters must not reach the terminal.</summary>
-    private static string Safe(string text) => string.Concat(text.Select(ch => char.IsControl(ch) ? '?' : ch));
 }

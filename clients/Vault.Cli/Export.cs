@@ -36,10 +36,8 @@ internal sealed partial class Context
                 result.MessagesDecrypted, result.MessagesNotDecrypted, result.DocumentsWritten, result.DocumentsNotWritten, result.IssueCount));
             return result.Verified ? ExitCodes.Ok : ExitCodes.VerificationFailed;
         }
-        foreach (var (part, count) in result.Counts)
-        {
-            stdout.WriteLine($"  {part,-18} {count,8}");
-        }
+        Table([Say("PART", "ONDERDEEL"), Say("COUNT", "AANTAL")],
+            result.Counts.Select(p => new[] { p.Key, p.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
         stdout.WriteLine($"Messages decrypted: {result.MessagesDecrypted}, not decryptable on this device: {result.MessagesNotDecrypted}.");
         stdout.WriteLine($"Documents written: {result.DocumentsWritten}, not written: {result.DocumentsNotWritten}" +
             (result.IssueCount > 0 ? " (samenvatting.txt says why)." : "."));

@@ -7,28 +7,47 @@ namespace Vault.Cli;
 /// <summary>`vault family ...`, `vault grant`, `vault grants`, `vault withdraw`.</summary>
 internal sealed partial class Context
 {
-    public async Task<int> FamilyCreate(string reference, string gemeente, DateOnly start, DateOnly? end)
+    public async Task<int> FamilyCreate(string reference, string gemeente, DateOnly start, DateOnly? end, bool json)
     {
         var (_, client) = await SignedIn();
         var family = await client.CreateFamilyAsync(new CreateFamilyRequest(reference, gemeente, start, end));
+        if (json)
+        {
+            WriteJson(family);
+            return 0;
+        }
         stdout.WriteLine($"Family {family.Id} opened ({family.Reference}).");
         return 0;
     }
 
-    public async Task<int> FamilyList()
+    public async Task<int> FamilyList(bool json)
     {
         var (_, client) = await SignedIn();
-        foreach (var family in await client.ListFamiliesAsync())
+        var families = await client.ListFamiliesAsync();
+        if (json)
         {
-            stdout.WriteLine($"{family.Id}  {family.Reference,-20} {family.MyRole}");
+            WriteJson(families); // id, reference, myRole, createdAt
+            return 0;
         }
+        if (families.Count == 0)
+        {
+            stderr.WriteLine(Say("You are in no family yet: `vault family join --code CODE` joins one.",
+                "U bent nog geen lid van een gezin: met `vault family join --code CODE` wordt u lid."));
+        }
+        Table([Say("ID", "ID"), Say("REFERENCE", "REFERENTIE"), Say("YOUR ROLE", "UW ROL"), Say("SINCE", "SINDS")],
+            families.Select(f => new[] { f.Id.ToString(), f.Reference, f.MyRole, OnDay(f.CreatedAt) }));
         return 0;
     }
 
-    public async Task<int> FamilyInvite(Guid familyId, string role, DateOnly? born)
+    public async Task<int> FamilyInvite(Guid familyId, string role, DateOnly? born, bool json)
     {
         var (_, client) = await SignedIn();
         var invitation = await client.InviteToFamilyAsync(familyId, role, born);
+        if (json)
+        {
+            WriteJson(invitation); // id, code, role, expiresAt
+            return 0;
+        }
         // The code alone on standard output, so a script can take it: CODE=$(vault family invite --family REF --role guardian).
         stderr.WriteLine($"Invitation into the family as {invitation.Role}, valid until {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC; hand this " +
             "code over (a new account runs `vault invite accept`, an existing one `vault family join --code CODE`):");
@@ -36,21 +55,34 @@ internal sealed partial class Context
         return 0;
     }
 
-    public async Task<int> FamilyJoin(string code)
+    public async Task<int> FamilyJoin(string code, bool json)
     {
         var (_, client) = await SignedIn();
         var family = await client.AcceptFamilyInvitationAsync(code);
+        if (json)
+        {
+            WriteJson(family);
+            return 0;
+        }
         stdout.WriteLine($"Joined family {family.Id} as {family.MyRole}.");
         return 0;
     }
 
-    public async Task<int> FamilyMembers(Guid familyId)
+    public async Task<int> FamilyMembers(Guid familyId, bool json)
     {
         var (_, client) = await SignedIn();
-        foreach (var m in await client.ListMembersAsync(familyId))
+        var members = await client.ListMembersAsync(familyId);
+        if (json)
         {
-            stdout.WriteLine($"{m.UserId}  {m.Username,-24} {m.Role,-12} {(m.RemovedAt is null ? "member" : "removed")}");
+            WriteJson(members); // userId, username, role, joinedAt, removedAt, dateOfBirth
+            return 0;
         }
+        Table([Say("ID", "ID"), Say("USERNAME", "GEBRUIKERSNAAM"), Say("ROLE", "ROL"), Say("JOINED", "LID SINDS"), Say("STATE", "STATUS")],
+            members.Select(m => new[]
+            {
+                m.UserId.ToString(), m.Username, m.Role, OnDay(m.JoinedAt),
+                m.RemovedAt is { } removed ? Say($"removed {OnDay(removed)}", $"verwijderd {OnDay(removed)}") : Say("member", "lid"),
+            }));
         return 0;
     }
 
@@ -59,37 +91,63 @@ internal sealed partial class Context
     /// <paramref name="history"/> also what was written before (every earlier key this device holds is shared).
     /// </summary>
     public async Task<int> Grant(Guid familyId, Guid user, string scope, string? permission, string purpose, string? basis,
-        DateOnly? until, Guid? subject, bool history)
+        DateOnly? until, Guid? subject, bool history, bool json)
     {
         var (_, client) = await SignedIn();
         var grant = VaultClient.NewGrant(familyId, user, scope, permission ?? Permissions.Read, purpose, basis ?? "consent",
             validUntil: until?.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), subjectUserId: subject);
         var response = await client.GrantAsync(grant, shareHistory: history);
+        if (json)
+        {
+            WriteJson(await GrantViewAsync(client, familyId, response));
+            return 0;
+        }
         stdout.WriteLine($"Grant {response.Grant.GrantId}: {response.Status}" +
             (response.AwaitingSignatureFrom.Count > 0 ? $", awaiting {string.Join(", ", response.AwaitingSignatureFrom)}" : ""));
         return 0;
     }
 
-    public async Task<int> Grants(Guid familyId)
+    public async Task<int> Grants(Guid familyId, bool json)
     {
         var (_, client) = await SignedIn();
-        foreach (var g in await client.ListGrantsAsync(familyId))
+        var grants = await GrantViewsAsync(client, familyId, await client.ListGrantsAsync(familyId));
+        if (json)
         {
-            var until = g.Grant.ValidUntilUnixMs == 0 ? "until withdrawn" : $"until {DateTimeOffset.FromUnixTimeMilliseconds(g.Grant.ValidUntilUnixMs):yyyy-MM-dd}";
-            stdout.WriteLine($"{g.Grant.GrantId}  {g.Status,-10} {g.Grant.GranteeUserId} {g.Grant.Permission,-5} {g.Grant.Scope}  {until}  ({g.Grant.Purpose})");
+            WriteJson(grants);
+            return 0;
         }
+        if (grants.Count == 0)
+        {
+            stderr.WriteLine(Say("No grants in this family that you may see.", "Geen toestemmingen in dit gezin die u mag zien."));
+        }
+        Table([Say("ID", "ID"), Say("STATUS", "STATUS"), Say("GRANTEE", "ONTVANGER"), Say("PERMISSION", "RECHT"), Say("SCOPE", "OMVANG"),
+                Say("UNTIL", "TOT"), Say("PURPOSE", "DOEL")],
+            grants.Select(g => new[]
+            {
+                g.Id.ToString(), g.Status, g.Grantee.Name, g.Permission,
+                g.ScopeName is { } name ? Say($"channel \"{name}\"", $"kanaal \"{name}\"") : g.Scope,
+                g.WithdrawnAt is { } w ? Say($"withdrawn {OnDay(w)}", $"ingetrokken {OnDay(w)}")
+                    : g.ValidUntil is { } until ? OnDay(until) : Say("until withdrawn", "tot intrekking"),
+                g.Purpose,
+            }));
         return 0;
     }
 
-    public async Task<int> Withdraw(Guid familyId, Guid grantId, string? reason)
+    public async Task<int> Withdraw(Guid familyId, Guid grantId, string? reason, bool json)
     {
         var (_, client) = await SignedIn();
         var receipt = await client.WithdrawGrantAsync(familyId, grantId, reason);
-        stdout.WriteLine($"Withdrawn at {receipt.WithdrawnAt:yyyy-MM-dd HH:mm:ss} UTC. Signed receipt: the grantee had {receipt.AccessedCount} audited accesses:");
-        foreach (var item in receipt.Accessed)
+        if (json)
         {
-            stdout.WriteLine($"  #{item.AuditIndex}  {item.Time:yyyy-MM-dd HH:mm}  {item.Action,-24} {item.Resource}");
+            WriteJson(await WithdrawalViewAsync(client, receipt));
+            return 0;
         }
+        var accessed = Count(receipt.AccessedCount, "audited access", "audited accesses", "vastgelegde toegang", "vastgelegde toegangen");
+        var at = receipt.WithdrawnAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        stdout.WriteLine(Say($"Withdrawn at {at} UTC. Signed receipt: the grantee had {accessed}" + (receipt.AccessedCount > 0 ? ":" : "."),
+            $"Ingetrokken op {at} UTC. Ondertekend ontvangstbewijs: de ontvanger had {accessed}" + (receipt.AccessedCount > 0 ? ":" : ".")));
+        Table([Say("ENTRY", "REGEL"), Say("TIME (UTC)", "TIJD (UTC)"), Say("ACTION", "ACTIE"), Say("RESOURCE", "BRON")],
+            receipt.Accessed.Select(item => new[] { $"#{item.AuditIndex}", AtMinute(item.Time), item.Action, item.Resource }));
         return 0;
     }
 }

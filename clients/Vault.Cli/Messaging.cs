@@ -1,6 +1,8 @@
+using System.Globalization;
 using Vault.Client;
 using Vault.Contracts;
 using Vault.Contracts.Consent;
+using Vault.Contracts.Messaging;
 
 namespace Vault.Cli;
 
@@ -12,41 +14,64 @@ namespace Vault.Cli;
 internal sealed partial class Context
 {
     /// <summary>--members USER[:read|write],... ; the signing guardian's device signs each grant.</summary>
-    public async Task<int> ChannelCreate(Guid familyId, string name, string purpose, IReadOnlyList<MemberSpec> members, int? retention)
+    public async Task<int> ChannelCreate(Guid familyId, string name, string purpose, IReadOnlyList<MemberSpec> members, int? retention,
+        bool json)
     {
         var (_, client) = await SignedIn();
         var channel = await client.CreateChannelAsync(familyId, name,
             members.Select(m => new ChannelMember(m.User, m.Permission, purpose)).ToList(), retention);
+        if (json)
+        {
+            WriteJson(new ChannelJson(channel.Id, channel.FamilyId, name, channel.LastSeq, channel.RetentionDays, channel.CreatedAt, channel.ArchivedAt));
+            return 0;
+        }
         stdout.WriteLine($"Channel {channel.Id} opened.");
         return 0;
     }
 
-    public async Task<int> ChannelList(Guid familyId)
+    public async Task<int> ChannelList(Guid familyId, bool json)
     {
         var (_, client) = await SignedIn();
-        foreach (var c in await client.ListChannelsAsync(familyId))
+        var channels = (await client.ListChannelsAsync(familyId)).Select(c => new ChannelJson(c.Channel.Id, c.Channel.FamilyId, c.Name,
+            c.Channel.LastSeq, c.Channel.RetentionDays, c.Channel.CreatedAt, c.Channel.ArchivedAt)).ToList();
+        if (json)
         {
-            var retention = c.Channel.RetentionDays is { } d ? $"  kept {d} days" : "";
-            stdout.WriteLine($"{c.Channel.Id}  {c.Name ?? "(no key)",-24} {c.Channel.LastSeq,6} messages{retention}" +
-                (c.Channel.ArchivedAt is null ? "" : "  archived"));
+            WriteJson(channels);
+            return 0;
         }
+        if (channels.Count == 0)
+        {
+            stderr.WriteLine(Say("No channels you can read in this family.", "Geen kanalen in dit gezin die u kunt lezen."));
+        }
+        Table([Say("ID", "ID"), Say("NAME", "NAAM"), Say("LAST #", "LAATSTE #"), Say("KEPT", "BEWAARD"), Say("STATE", "STATUS")],
+            channels.Select(c => new[]
+            {
+                c.Id.ToString(), c.Name ?? Say("(no key)", "(geen sleutel)"), c.LastSeq.ToString(CultureInfo.InvariantCulture),
+                c.RetentionDays is { } d ? Count(d, "day", "days", "dag", "dagen") : Say("no limit", "onbeperkt"),
+                c.ArchivedAt is null ? Say("open", "open") : Say("archived", "gearchiveerd"),
+            }));
         return 0;
     }
 
     /// <summary>A guardian signs a grant for the channel and shares its current key (--history: older epochs too).</summary>
     public async Task<int> ChannelAddMember(Guid familyId, Guid channelId, Guid user, string? permission, string purpose,
-        string? basis, bool history)
+        string? basis, bool history, bool json)
     {
         var (_, client) = await SignedIn();
         var grant = VaultClient.NewGrant(familyId, user, ConsentScopes.Channel(channelId),
             permission ?? Permissions.Write, purpose, basis ?? "consent");
         var response = await client.GrantAsync(grant, shareHistory: history);
+        if (json)
+        {
+            WriteJson(await GrantViewAsync(client, familyId, response));
+            return 0;
+        }
         stdout.WriteLine($"Grant {response.Grant.GrantId}: {response.Status}.");
         return 0;
     }
 
     /// <summary>Withdraws every active grant the user holds on the channel; the channel's key rotates before the next message.</summary>
-    public async Task<int> ChannelRemoveMember(Guid familyId, Guid channelId, Guid user, string? reason)
+    public async Task<int> ChannelRemoveMember(Guid familyId, Guid channelId, Guid user, string? reason, bool json)
     {
         var (_, client) = await SignedIn();
         var scope = ConsentScopes.Channel(channelId);
@@ -56,10 +81,21 @@ internal sealed partial class Context
         {
             throw new CliException("That user holds no grant on this channel: nothing to withdraw (`vault grants --family ID` lists the grants).");
         }
+        var receipts = new List<WithdrawalJson>();
         foreach (var grant in grants)
         {
             var receipt = await client.WithdrawGrantAsync(familyId, grant.Grant.GrantId, reason);
-            stdout.WriteLine($"Grant {grant.Grant.GrantId} withdrawn; the grantee had {receipt.AccessedCount} audited accesses.");
+            receipts.Add(await WithdrawalViewAsync(client, receipt));
+            if (!json)
+            {
+                var accessed = Count(receipt.AccessedCount, "audited access", "audited accesses", "vastgelegde toegang", "vastgelegde toegangen");
+                stdout.WriteLine(Say($"Grant {grant.Grant.GrantId} withdrawn; the grantee had {accessed}.",
+                    $"Toestemming {grant.Grant.GrantId} ingetrokken; de ontvanger had {accessed}."));
+            }
+        }
+        if (json)
+        {
+            WriteJson(receipts);
         }
         return 0;
     }
@@ -77,32 +113,43 @@ internal sealed partial class Context
     {
         var (_, client) = await SignedIn();
         await client.SetRetentionAsync(familyId, channelId, days);
-        stdout.WriteLine(days is null ? "Messages are kept." : $"Messages expire after {days} days.");
+        stdout.WriteLine(days is { } d
+            ? Say($"Messages expire after {Count(d, "day", "days", "dag", "dagen")}.", $"Berichten vervallen na {Count(d, "day", "days", "dag", "dagen")}.")
+            : Say("Messages are kept.", "Berichten worden bewaard."));
         return 0;
     }
 
-    public async Task<int> Send(Guid familyId, Guid channelId, string? text)
+    public async Task<int> Send(Guid familyId, Guid channelId, string? text, bool json)
     {
         var (_, client) = await SignedIn();
         var sent = await client.SendAsync(familyId, channelId, await MessageText(client, text));
-        stdout.WriteLine($"Sent as #{sent.Seq} (message id {sent.ClientMessageId}).");
+        return Sent(sent, json, $"Sent as #{sent.Seq} (message id {sent.ClientMessageId}).");
+    }
+
+    /// <summary>What `send`, `edit` and `delete --json` print: the envelope's number and ids (refersTo: the message changed).</summary>
+    private int Sent(MessageDelivery sent, bool json, string line)
+    {
+        if (json)
+        {
+            WriteJson(new SentJson(sent.FamilyId, sent.ChannelId, sent.Seq, sent.ClientMessageId, sent.Kind, sent.RefClientMessageId, sent.SentAt));
+            return 0;
+        }
+        stdout.WriteLine(line);
         return 0;
     }
 
-    public async Task<int> Edit(Guid familyId, Guid channelId, Guid message, string? text)
+    public async Task<int> Edit(Guid familyId, Guid channelId, Guid message, string? text, bool json)
     {
         var (_, client) = await SignedIn();
         var sent = await client.EditAsync(familyId, channelId, message, await MessageText(client, text));
-        stdout.WriteLine($"Edit sent as #{sent.Seq}.");
-        return 0;
+        return Sent(sent, json, $"Edit sent as #{sent.Seq}.");
     }
 
-    public async Task<int> Delete(Guid familyId, Guid channelId, Guid message)
+    public async Task<int> Delete(Guid familyId, Guid channelId, Guid message, bool json)
     {
         var (_, client) = await SignedIn();
         var sent = await client.DeleteAsync(familyId, channelId, message);
-        stdout.WriteLine($"Deleted (#{sent.Seq}).");
-        return 0;
+        return Sent(sent, json, $"Deleted (#{sent.Seq}).");
     }
 
     /// <summary>
@@ -134,73 +181,11 @@ internal sealed partial class Context
         }
         return piped;
     }
-
-    /// <summary>Every message after --after (default: all), page by page; --mark-read records "gelezen" up to the last.</summary>
-    public async Task<int> Read(Guid familyId, Guid channelId, long? from, bool markRead)
-    {
-        var (_, client) = await SignedIn();
-        var after = from ?? 0;
-        while (true)
-        {
-            var (messages, last) = await client.HistoryAsync(familyId, channelId, after);
-            foreach (var m in messages)
-            {
-                stdout.WriteLine(Format(m));
-                after = m.Seq;
-            }
-            if (messages.Count == 0 || after >= last)
-            {
-                break;
-            }
-        }
-        if (markRead && after > 0)
-        {
-            await client.MarkReadAsync(familyId, channelId, after);
-        }
-        return 0;
-    }
-
-    public async Task<int> Receipts(Guid familyId, Guid channelId)
-    {
-        var (_, client) = await SignedIn();
-        foreach (var r in await client.ReceiptsAsync(familyId, channelId))
-        {
-            stdout.WriteLine($"{r.UserId} read up to #{r.UpToSeq} at {r.At:yyyy-MM-dd HH:mm}");
-        }
-        return 0;
-    }
-
-    /// <summary>
-    /// Prints messages as they arrive, after catching up from the stored cursors; --count N stops after N, --family and
-    /// --channel narrow what is shown (cursors of other channels are kept, not advanced past unseen messages).
-    /// </summary>
-    public async Task<int> Listen(Guid? family, Guid? channel, int? limit)
-    {
-        var (p, client) = await SignedIn();
-        var count = limit ?? int.MaxValue;
-        var cursors = new Dictionary<Guid, long>(p.Cursors);
-        await using var connection = new VaultConnection(client, p.Cursors);
-        await connection.StartAsync();
-        for (var shown = 0; shown < count;)
-        {
-            var message = await connection.Messages.ReadAsync();
-            if ((family is null || message.FamilyId == family) && (channel is null || message.ChannelId == channel))
-            {
-                stdout.WriteLine(Format(message));
-                cursors[message.ChannelId] = message.Seq;
-                shown++;
-                (Stored() with { Cursors = cursors }).Save(home);
-            }
-        }
-        return 0;
-    }
-
-    private static string Format(ReceivedMessage m) => m switch
-    {
-        { Deleted: true } => $"#{m.Seq} {m.SentAt:yyyy-MM-dd HH:mm} {m.SenderUserId}: (deleted)",
-        { Authentic: false } => $"#{m.Seq} {m.SentAt:yyyy-MM-dd HH:mm} {m.SenderUserId}: (could not be verified or decrypted)",
-        { Kind: "edit" } => $"#{m.Seq} {m.SentAt:yyyy-MM-dd HH:mm} {m.SenderUserId}: (edit of {m.RefClientMessageId}) {m.Text}",
-        { Kind: "delete" } => $"#{m.Seq} {m.SentAt:yyyy-MM-dd HH:mm} {m.SenderUserId}: (deleted {m.RefClientMessageId})",
-        _ => $"#{m.Seq} {m.SentAt:yyyy-MM-dd HH:mm} {m.SenderUserId}: {m.Text}",
-    };
 }
+
+/// <summary>What `vault channel list|create --json` print per channel (camelCase; add fields, never rename one).</summary>
+internal sealed record ChannelJson(Guid Id, Guid FamilyId, string? Name, long LastSeq, int? RetentionDays, DateTimeOffset CreatedAt,
+    DateTimeOffset? ArchivedAt);
+
+/// <summary>What `vault send|edit|delete --json` print: the envelope stored; refersTo is the message an edit or deletion changes.</summary>
+internal sealed record SentJson(Guid FamilyId, Guid ChannelId, long Seq, Guid MessageId, string Kind, Guid? RefersTo, DateTimeOffset SentAt);

@@ -30,13 +30,16 @@ internal sealed partial class Context
             WriteJson(entries);
             return 0;
         }
-        foreach (var e in entries)
-        {
-            stdout.WriteLine($"#{e.Index,-7} {e.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {(e.Allowed ? "allowed" : "REFUSED"),-8} {e.Action,-26} " +
-                $"{e.ActorUserId?.ToString() ?? "-"} ({e.ActorRole ?? "erased"})  family {e.FamilyId?.ToString() ?? "-"}  " +
-                Safe($"{e.Resource}{(string.IsNullOrEmpty(e.Purpose) ? "" : "  purpose: " + e.Purpose)}"));
-        }
-        stdout.WriteLine($"{entries.Count} entries.");
+        Table([Say("ENTRY", "REGEL"), Say("TIME (UTC)", "TIJD (UTC)"), Say("ALLOWED", "TOEGESTAAN"), Say("ACTION", "ACTIE"), Say("ACTOR", "DOOR"),
+                Say("ROLE", "ROL"), Say("FAMILY", "GEZIN"), Say("RESOURCE", "BRON")],
+            entries.Select(e => new[]
+            {
+                $"#{e.Index}", e.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+                e.Allowed ? Say("allowed", "ja") : Say("REFUSED", "GEWEIGERD"), e.Action, e.ActorUserId?.ToString() ?? "-",
+                e.ActorRole ?? Say("erased", "gewist"), e.FamilyId?.ToString() ?? "-",
+                $"{e.Resource}{(string.IsNullOrEmpty(e.Purpose) ? "" : Say("  purpose: ", "  doel: ") + e.Purpose)}",
+            }));
+        stdout.WriteLine(Count(entries.Count, "entry", "entries", "regel", "regels") + ".");
         return 0;
     }
 
@@ -49,13 +52,18 @@ internal sealed partial class Context
             WriteJson(families);
             return 0;
         }
-        foreach (var f in families)
-        {
-            stdout.WriteLine($"{f.Id}  {Safe(f.Reference),-20} {f.Gemeente,-7} {f.Status,-10} {f.TrajectStart:yyyy-MM-dd}..{f.PlannedEnd?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "open",-10} " +
-                $"{f.Members} members, {f.GrantsInForce} grants in force");
-        }
+        Table([Say("ID", "ID"), Say("REFERENCE", "REFERENTIE"), Say("GEMEENTE", "GEMEENTE"), Say("TRAJECT", "TRAJECT"), Say("FROM", "VAN"),
+                Say("PLANNED END", "GEPLAND EINDE"), Say("MEMBERS", "LEDEN"), Say("GRANTS IN FORCE", "GELDENDE TOESTEMMINGEN")],
+            families.Select(f => new[]
+            {
+                f.Id.ToString(), f.Reference, f.Gemeente, f.Status, Iso(f.TrajectStart), f.PlannedEnd is { } end ? Iso(end) : Say("open", "open"),
+                f.Members.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                f.GrantsInForce.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }));
         return 0;
     }
+
+    private static string Iso(DateOnly day) => day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     public async Task<int> PrivacyFamily(Guid familyId, bool json)
     {
@@ -68,20 +76,22 @@ internal sealed partial class Context
         }
         var f = d.Family;
         stdout.WriteLine($"Family {f.Id} ({Safe(f.Reference)}), {f.Gemeente}, traject {f.Status} from {f.TrajectStart:yyyy-MM-dd}.");
-        stdout.WriteLine("Memberships:");
-        foreach (var m in d.Memberships)
-        {
-            stdout.WriteLine($"  {m.UserId}  {Safe(m.Username ?? "?"),-24} {m.Role,-12} joined {m.JoinedAt.UtcDateTime:yyyy-MM-dd}" +
-                (m.RemovedAt is { } removed ? $", removed {removed.UtcDateTime:yyyy-MM-dd}" : ""));
-        }
-        stdout.WriteLine("Grants:");
-        foreach (var g in d.Grants)
-        {
-            var until = g.ValidUntil is { } u ? $"until {u.UtcDateTime:yyyy-MM-dd}" : "until withdrawn";
-            stdout.WriteLine($"  {g.GrantId}  {g.Status,-13} {g.GranteeUserId} {g.Permission,-5} {g.Scope}  from {g.ValidFrom.UtcDateTime:yyyy-MM-dd} {until}" +
-                Safe($"  purpose: {g.Purpose}; basis: {g.LegalBasis}") +
-                (g.WithdrawnAt is { } w ? $"; withdrawn {w.UtcDateTime:yyyy-MM-dd}" + Safe(g.WithdrawalReason is null ? "" : $" ({g.WithdrawalReason})") : ""));
-        }
+        stdout.WriteLine(Say("Memberships:", "Lidmaatschappen:"));
+        Table([Say("ID", "ID"), Say("USERNAME", "GEBRUIKERSNAAM"), Say("ROLE", "ROL"), Say("JOINED", "LID SINDS"), Say("REMOVED", "VERWIJDERD")],
+            d.Memberships.Select(m => new[]
+            {
+                m.UserId.ToString(), m.Username ?? "?", m.Role, OnDay(m.JoinedAt), m.RemovedAt is { } removed ? OnDay(removed) : "-",
+            }));
+        var names = d.Memberships.GroupBy(m => m.UserId).ToDictionary(g => g.Key, g => g.First().Username);
+        stdout.WriteLine(Say("Grants:", "Toestemmingen:"));
+        Table([Say("ID", "ID"), Say("STATUS", "STATUS"), Say("GRANTEE", "ONTVANGER"), Say("PERMISSION", "RECHT"), Say("SCOPE", "OMVANG"),
+                Say("FROM", "VAN"), Say("UNTIL", "TOT"), Say("PURPOSE; BASIS", "DOEL; GROND"), Say("WITHDRAWN", "INGETROKKEN")],
+            d.Grants.Select(g => new[]
+            {
+                g.GrantId.ToString(), g.Status, Who.Of(g.GranteeUserId, names).Name, g.Permission, g.Scope, OnDay(g.ValidFrom),
+                g.ValidUntil is { } u ? OnDay(u) : Say("until withdrawn", "tot intrekking"), $"{g.Purpose}; {g.LegalBasis}",
+                g.WithdrawnAt is { } w ? OnDay(w) + (g.WithdrawalReason is null ? "" : $" ({g.WithdrawalReason})") : "-",
+            }));
         return 0;
     }
 
@@ -94,8 +104,10 @@ internal sealed partial class Context
             WriteJson(report);
             return 0;
         }
-        stdout.WriteLine($"Unusual access {report.From.UtcDateTime:yyyy-MM-dd HH:mm} to {report.To.UtcDateTime:yyyy-MM-dd HH:mm} UTC: " +
-            (report.Findings.Count == 0 ? "nothing found." : $"{report.Findings.Count} findings."));
+        var (from, to) = (AtMinute(report.From), AtMinute(report.To));
+        var found = report.Findings.Count == 0 ? Say("nothing found", "niets gevonden")
+            : Count(report.Findings.Count, "finding", "findings", "bevinding", "bevindingen");
+        stdout.WriteLine(Say($"Unusual access {from} to {to} UTC: {found}.", $"Ongebruikelijke toegang {from} tot {to} UTC: {found}."));
         foreach (var finding in report.Findings)
         {
             stdout.WriteLine($"{finding.Kind}: account {finding.ActorUserId?.ToString() ?? "-"}" +

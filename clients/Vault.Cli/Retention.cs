@@ -25,11 +25,12 @@ internal sealed partial class Context
             stdout.WriteLine($"Legal hold: {Safe(hold.Ground ?? "(no ground recorded)")}, " +
                 (hold.Until is { } until ? $"until {until:yyyy-MM-dd}" : "without end") + (hold.InForce ? " (in force)." : " (ended)."));
         }
-        stdout.WriteLine($"{"Clock",-10} {"Part",-12} {"Years",5}  {"Runs out",-10}  Status");
-        foreach (var clock in state.Clocks)
-        {
-            stdout.WriteLine($"{clock.Clock,-10} {clock.Part,-12} {clock.Years,5}  {clock.RunsOutOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "-",-10}  {clock.Status}");
-        }
+        Table([Say("CLOCK", "TERMIJN"), Say("PART", "ONDERDEEL"), Say("YEARS", "JAREN"), Say("RUNS OUT", "LOOPT AF"), Say("STATUS", "STATUS")],
+            state.Clocks.Select(clock => new[]
+            {
+                clock.Clock, clock.Part, clock.Years.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                clock.RunsOutOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "-", clock.Status,
+            }));
         stdout.WriteLine(state.Purged.Count == 0 ? "Nothing purged by retention yet." : "Purged by retention rounds:");
         foreach (var purge in state.Purged)
         {

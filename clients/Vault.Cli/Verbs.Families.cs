@@ -14,37 +14,44 @@ internal static partial class Verbs
         var gemeente = Opt.Text("--gemeente", "The CBS municipality code, e.g. GM0363 (Amsterdam).", "GM0000", required: true);
         var start = Opt.Date("--start", "The start of the trajectory.", required: true);
         var end = Opt.Date("--end", "The planned end.");
+        var createJson = Opt.Json();
         var create = new Verb("create", "Open a family (coordinators and wijkcoaches).",
             "vault family create --reference KG-2026-7 --gemeente GM0363 --start 2026-11-01")
         {
-            reference, gemeente, start, end,
-        }.Does(r => c.FamilyCreate(r.Must(reference), r.Must(gemeente), r.Must(start), r.GetValue(end)));
+            reference, gemeente, start, end, createJson,
+        }.Does(r => c.FamilyCreate(r.Must(reference), r.Must(gemeente), r.Must(start), r.GetValue(end), r.GetValue(createJson)));
 
-        var list = new Verb("list", "List your families and your role in each.", "vault family list").Does(_ => c.FamilyList());
+        var listJson = Opt.Json();
+        var list = new Verb("list", "List your families: id, reference and your role in each.", "vault family list", "vault family list --json")
+        {
+            listJson,
+        }.Does(r => c.FamilyList(r.GetValue(listJson)));
 
-        var membersOf = Opt.Family();
+        var (membersOf, membersJson) = (Opt.Family(), Opt.Json());
         var members = new Verb("members", "List a family's members with their ids and roles.",
             $"vault family members --family {SomeId}")
         {
-            membersOf,
-        }.Does(r => c.FamilyMembers(r.Must(membersOf)));
+            membersOf, membersJson,
+        }.Does(r => c.FamilyMembers(r.Must(membersOf), r.GetValue(membersJson)));
 
         var code = Opt.Text("--code", "The family invitation code you were given.", "CODE", required: true);
+        var joinJson = Opt.Json();
         var join = new Verb("join", "Join a family with an existing account.", "vault family join --code CODE")
         {
-            code,
-        }.Does(r => c.FamilyJoin(r.Must(code)));
+            code, joinJson,
+        }.Does(r => c.FamilyJoin(r.Must(code), r.GetValue(joinJson)));
 
         var inviteTo = Opt.Family();
         var role = Opt.Role("The role in the family (a guardian invites a guardian, child or network; a coordinator or wijkcoach anyone).",
             Vault.Contracts.Roles.FamilyRoles);
         var born = Opt.Date("--born", "A child's date of birth (decides the consent age rules).");
+        var inviteJson = Opt.Json();
         var invite = new Verb("invite", "Invite someone into a family; prints the code to hand over.",
             $"vault family invite --family {SomeId} --role guardian",
             $"vault family invite --family {SomeId} --role child --born 2012-05-17")
         {
-            inviteTo, role, born,
-        }.Does(r => c.FamilyInvite(r.Must(inviteTo), r.Must(role), r.GetValue(born)));
+            inviteTo, role, born, inviteJson,
+        }.Does(r => c.FamilyInvite(r.Must(inviteTo), r.Must(role), r.GetValue(born), r.GetValue(inviteJson)));
 
         return new Command("family", "Families: open, list, members, invitations.") { create, list, members, join, invite };
     }
@@ -61,22 +68,24 @@ internal static partial class Verbs
         var subject = Opt.Id("--subject", "The child the grant is about, when it is about one child.",
             "`vault family members --family ID` shows the ids", required: false);
         var history = Opt.Flag("--history", "Let them read what was written before too, e.g. earlier documents (default: only from now on).");
+        var json = Opt.Json();
         return new Verb("grant", "Sign a consent grant on this device (guardians); the scope's key is shared with the grantee.",
             $"vault grant --family {SomeId} --user {SomeId} --scope channel:{SomeId} --purpose \"begeleiding\" --permission write",
             $"vault grant --family {SomeId} --user {SomeId} --scope documents:verslag --purpose \"verslagen lezen\" --until 2027-07-01 --history")
         {
-            family, user, scope, purpose, permission, basis, until, subject, history,
+            family, user, scope, purpose, permission, basis, until, subject, history, json,
         }.Does(r => c.Grant(r.Must(family), r.Must(user), r.Must(scope), r.GetValue(permission), r.Must(purpose),
-            r.GetValue(basis), r.GetValue(until), r.GetValue(subject), r.GetValue(history)));
+            r.GetValue(basis), r.GetValue(until), r.GetValue(subject), r.GetValue(history), r.GetValue(json)));
     }
 
     private static Verb Grants(Context c)
     {
-        var family = Opt.Family();
-        return new Verb("grants", "List a family's consent grants and their state.", $"vault grants --family {SomeId}")
+        var (family, json) = (Opt.Family(), Opt.Json());
+        return new Verb("grants", "List a family's consent grants: state, grantee, scope (a channel by its name), until when and why.",
+            $"vault grants --family {SomeId}", $"vault grants --family {SomeId} --json")
         {
-            family,
-        }.Does(r => c.Grants(r.Must(family)));
+            family, json,
+        }.Does(r => c.Grants(r.Must(family), r.GetValue(json)));
     }
 
     private static Verb Withdraw(Context c)
@@ -84,10 +93,11 @@ internal static partial class Verbs
         var family = Opt.Family();
         var grant = Opt.Id("--grant", "The grant to withdraw.", "`vault grants --family ID` shows them");
         var reason = Opt.Text("--reason", "Why (recorded).", "TEXT");
+        var json = Opt.Json();
         return new Verb("withdraw", "Withdraw a grant; prints the signed receipt of what the grantee accessed.",
             $"vault withdraw --family {SomeId} --grant {SomeId} --reason \"traject afgerond\"")
         {
-            family, grant, reason,
-        }.Does(r => c.Withdraw(r.Must(family), r.Must(grant), r.GetValue(reason)));
+            family, grant, reason, json,
+        }.Does(r => c.Withdraw(r.Must(family), r.Must(grant), r.GetValue(reason), r.GetValue(json)));
     }
 }

@@ -11,22 +11,17 @@ internal static partial class Verbs
         var since = Opt.Date("--since", "Only entries from this day on (UTC).");
         var until = Opt.Date("--until", "Only entries up to and including this day (UTC).");
         var actor = Opt.Id("--actor", "Only what this person did.", "`vault family members --family ID` shows the ids", required: false);
-        var lang = new Option<string>("--lang")
-        {
-            Description = "nl (default) or en.", HelpName = "nl|en",
-            CustomParser = r => r.Tokens[0].Value is "nl" or "en" ? r.Tokens[0].Value
-                : Error(r, $"--lang expects nl or en; '{r.Tokens[0].Value}' is neither."),
-        };
         var json = Opt.Json();
         return new Verb("access",
             "Who accessed what of your family, when and why, newest first — shown only after the whole trail verified against " +
-            "the signed audit log (exit 3 if it did not). Guardians see the whole family; a child what concerns it.",
+            "the signed audit log (exit 3 if it did not). Guardians see the whole family; a child what concerns it. " +
+            "--lang (nl|en, every command has it) picks the wording.",
             "vault audit access --family 3f2b1c4e-9a7d-4e21-b5c3-0d8e6f1a2b3c",
             "vault audit access --family ID --since 2026-11-01 --actor 7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f --lang en",
             "vault audit access --family ID --json")
         {
-            family, since, until, actor, lang, json,
-        }.Does(r => c.AuditAccess(r.Must(family), r.GetValue(since), r.GetValue(until), r.GetValue(actor), r.GetValue(lang), r.GetValue(json)));
+            family, since, until, actor, json,
+        }.Does(r => c.AuditAccess(r.Must(family), r.GetValue(since), r.GetValue(until), r.GetValue(actor), r.GetValue(json)));
     }
 
     /// <summary>

@@ -47,8 +47,11 @@ public sealed partial class CliDocumentTests : IAsyncLifetime
         var documentId = Match(uploaded, @"Uploaded verslag-november\.pdf \(192\.1 KiB\) as document ([0-9a-f-]{36}), version 1\.");
 
         var listed = await Ok(guardian, "doc", "list", "--family", familyId);
-        var line = Assert.Single(listed.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith($"{documentId}  verslag     v1  ", line, StringComparison.Ordinal);
+        var lines = listed.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Matches("^ID +CATEGORY +VERSION +SIZE +CHANGED \\(UTC\\) +BY +NAME$", lines[0]); // the header row
+        var line = lines[1];
+        Assert.Matches($"^{documentId}  verslag +v1  ", line);
         Assert.Contains("moeder.bakker", line, StringComparison.Ordinal);
         Assert.EndsWith("  verslag-november.pdf", line, StringComparison.Ordinal);
         Assert.Equal("", (await Ok(guardian, "doc", "list", "--family", familyId, "--category", "plan")).Out);
@@ -82,9 +85,10 @@ public sealed partial class CliDocumentTests : IAsyncLifetime
 
         var versions = (await Ok(guardian, "doc", "versions", "--family", familyId, "--document", documentId)).Out
             .Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(2, versions.Length);
-        Assert.Matches(@"^v2 .* moeder\.bakker .* 127\.0 KiB  plan-v2\?\[2J\.pdf$", versions[0]);
-        Assert.Matches(@"^v1 .* moeder\.bakker .* 68\.4 KiB  plan-v1\.pdf$", versions[1]);
+        Assert.Equal(3, versions.Length);
+        Assert.Matches(@"^VERSION +UPLOADED \(UTC\) +BY +SIZE +NAME$", versions[0]);
+        Assert.Matches(@"^v2 .* moeder\.bakker .* 127\.0 KiB  plan-v2\?\[2J\.pdf$", versions[1]);
+        Assert.Matches(@"^v1 .* moeder\.bakker .* 68\.4 KiB +plan-v1\.pdf$", versions[2]);
         Assert.EndsWith("plan-v2?[2J.pdf", (await Ok(guardian, "doc", "list", "--family", familyId)).Out.Trim(), StringComparison.Ordinal);
 
         var v1 = Path.Combine(root, "v1.pdf");
@@ -105,8 +109,10 @@ public sealed partial class CliDocumentTests : IAsyncLifetime
         await Ok(guardian, "doc", "delete", "--family", familyId, "--document", documentId);
         var listed = await Ok(guardian, "doc", "list", "--family", familyId);
         Assert.Equal("", listed.Out);
-        var trash = Assert.Single((await Ok(guardian, "doc", "list", "--family", familyId, "--trash")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Matches($@"^{documentId}  beschikking .*deleted \d{{4}}-\d\d-\d\d, purged after \d{{4}}-\d\d-\d\d  beschikking\.pdf$", trash);
+        var trash = (await Ok(guardian, "doc", "list", "--family", familyId, "--trash")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, trash.Length);
+        Assert.Matches("^ID .* DELETED +PURGED AFTER +NAME$", trash[0]);
+        Assert.Matches($@"^{documentId}  beschikking .*  \d{{4}}-\d\d-\d\d  \d{{4}}-\d\d-\d\d +beschikking\.pdf$", trash[1]);
         var gone = await Run(guardian, ["doc", "download", "--family", familyId, "--document", documentId, "--out", Path.Combine(root, "b.pdf")]);
         Assert.Equal(1, gone.Code);
         Assert.Contains("not-found", gone.Err, StringComparison.Ordinal);
