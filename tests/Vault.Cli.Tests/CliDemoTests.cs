@@ -64,10 +64,10 @@ public sealed partial class CliDemoTests : IAsyncLifetime
         Assert.Equal(0, first.Code);
 
         var demo = await Cli.RunAsync(Path.Combine(root, "home2"), ["demo", "--server", server.Url, "--invite", server.AdminInvitation,
-            "--work", Path.Combine(root, "work")]);
+            "--work", Path.Combine(root, "work"), "--lang", "nl"]);
 
         Assert.Equal(1, demo.Code);
-        Assert.Contains("Demo STOPPED at step 1", demo.Out);
+        Assert.Contains("Demo GESTOPT bij stap 1", demo.Out);
         Assert.Contains("invalid-invitation", demo.Err);
     }
 

@@ -14,10 +14,14 @@ internal sealed partial class Context
                 hint: "Give --work a new or empty directory (the demo keeps its accounts' keys and passphrases there).");
         }
         CreatePrivateDirectory(work);
-        stdout.WriteLine($"Vault demo against {server}. Its files (each person's device as a VAULT_HOME, their passphrase, the files, " +
-                         $"the receipt and the export) are kept in {work}: a demo's secrets, readable by you only.");
-        stdout.WriteLine("Text in “curly quotes” is content: encrypted on the device that wrote it; the server never sees it.");
-        var stage = new DemoStage(stdout);
+        var stage = new DemoStage(stdout, Lang == "nl");
+        stdout.WriteLine(stage.T(
+            $"Vault demo against {server}. Its files (each person's device as a VAULT_HOME, their passphrase, the files, " +
+            $"the receipt and the export) are kept in {work}: a demo's secrets, readable by you only.",
+            $"Vault-demo tegen {server}. De bestanden (het apparaat van elke persoon als VAULT_HOME, hun wachtwoordzin, de " +
+            $"bestanden, het bewijs en de export) staan in {work}: geheimen van een demo, alleen voor jou leesbaar."));
+        stdout.WriteLine(stage.T("Text in “curly quotes” is content: encrypted on the device that wrote it; the server never sees it.",
+            "Tekst tussen “aanhalingstekens” is inhoud: versleuteld op het apparaat dat hem schreef; de server ziet hem nooit."));
         var scenario = new DemoScenario(server, invitation, work, verslagMiB, stage, () => Client(server), progress);
         try
         {
@@ -33,7 +37,7 @@ internal sealed partial class Context
             return ExitCodes.Failed;
         }
         stdout.WriteLine();
-        stdout.WriteLine("Go on as one of them with the CLI, e.g.:");
+        stdout.WriteLine(stage.T("Go on as one of them with the CLI, e.g.:", "Ga verder als een van hen met de CLI, bijvoorbeeld:"));
         var moeder = Path.Combine(work, "people", "moeder.bakker");
         stdout.WriteLine($"  VAULT_HOME={moeder} vault family list");
         stdout.WriteLine($"  VAULT_HOME={moeder} vault login --passphrase-file {Path.Combine(moeder, "passphrase")}");

@@ -36,9 +36,11 @@ internal sealed partial class DemoScenario(string server, string invitation, str
 
     private async Task PeopleAsync()
     {
-        stage.Step("The administrator accepts the server's first invitation and invites the professionals");
+        stage.Step(T("The administrator accepts the server's first invitation and invites the professionals",
+            "De beheerder neemt de eerste uitnodiging van de server aan en nodigt de professionals uit"));
         admin = await Join(invitation, "beheerder");
-        stage.Note("beheerder: administrator account; the demo plays everyone's authenticator app (professionals need a second factor).");
+        stage.Note(T("beheerder: the administrator; the demo plays everyone's authenticator app (professionals need a second factor).",
+            "beheerder: de beheerder; de demo speelt ieders authenticator-app (professionals hebben een tweede factor nodig)."));
         coordinator = await Join(await Code(Roles.Coordinator), "coordinator.anouk");
         krachtgezin = await Join(await Code(Roles.Krachtgezin), "krachtgezin.devries");
         wijkcoach = await Join(await Code(Roles.Wijkcoach), "wijkcoach.samira");
@@ -46,42 +48,49 @@ internal sealed partial class DemoScenario(string server, string invitation, str
         officer = await Join(await Code(Roles.PrivacyOfficer), "fg.utrecht");
         foreach (var p in new[] { coordinator, krachtgezin, wijkcoach, gemeente, officer })
         {
-            stage.Note($"{p.Name} ({p.Role}) made an account; its keys were made on its device, the server got public keys only.");
+            stage.Note(T($"{p.Name} ({p.Role}) made an account; its keys were made on its device, the server got public keys only.",
+                $"{p.Name} ({p.Role}) maakte een account; de sleutels ontstonden op het eigen apparaat, de server kreeg alleen publieke sleutels."));
         }
-        await stage.CannotAsync(admin, "open a family (only a coordinator or wijkcoach can)", () =>
+        await stage.CannotAsync(admin, "open a family (only a coordinator or wijkcoach can)", "geen gezin openen (dat doet een coördinator of wijkcoach)", () =>
             admin.Client.CreateFamilyAsync(new CreateFamilyRequest("KG-BEHEER", "GM0344", Today, null)));
     }
 
     private async Task FamilyAsync()
     {
-        stage.Step("The coordinator opens the family and invites the guardians and the team");
+        stage.Step(T("The coordinator opens the family and invites the guardians and the team",
+            "De coördinator opent het gezin en nodigt de ouders en het team uit"));
         var opened = await coordinator.Client.CreateFamilyAsync(new CreateFamilyRequest("KG-2026-DEMO", "GM0344", Today, Today.AddMonths(6)));
         family = opened.Id;
-        stage.Note($"Family {opened.Reference} (gemeente Utrecht, GM0344) opened: {family}. The server keeps a case reference, no name.");
+        stage.Note(T($"Family {opened.Reference} (gemeente Utrecht, GM0344) opened: {family}. The server keeps a case reference, no name.",
+            $"Gezin {opened.Reference} (gemeente Utrecht, GM0344) geopend: {family}. De server bewaart een dossierkenmerk, geen naam."));
         moeder = await Join((await coordinator.Client.InviteToFamilyAsync(family, Roles.Guardian)).Code, "moeder.bakker");
         vader = await Join((await moeder.Client.InviteToFamilyAsync(family, Roles.Guardian)).Code, "vader.bakker");
-        stage.Note("The coordinator invited moeder; a second guardian only a guardian can add: moeder invited vader.");
+        stage.Note(T("The coordinator invited moeder; a second guardian only a guardian can add: moeder invited vader.",
+            "De coördinator nodigde moeder uit; een tweede ouder voegt alleen een ouder toe: moeder nodigde vader uit."));
         foreach (var p in new[] { krachtgezin, wijkcoach, gemeente })
         {
             await p.Client.AcceptFamilyInvitationAsync((await coordinator.Client.InviteToFamilyAsync(family, p.Role)).Code);
         }
         var members = await moeder.Client.ListMembersAsync(family);
-        stage.Note("Members: " + string.Join(", ", members.Select(m => $"{m.Username} ({m.Role})")));
-        stage.Expect(members.Count == 6, "the family has 6 members: two guardians, the coordinator, the krachtgezin, the wijkcoach and the gemeente");
+        stage.Note(T("Members: ", "Leden: ") + string.Join(", ", members.Select(m => $"{m.Username} ({m.Role})")));
+        stage.Expect(members.Count == 6, T("the family has 6 members: two guardians, the coordinator, the krachtgezin, the wijkcoach and the gemeente",
+            "het gezin heeft 6 leden: twee ouders, de coördinator, het krachtgezin, de wijkcoach en de gemeente"));
     }
 
     private async Task KennismakingAsync()
     {
-        stage.Step("Kennismaking: moeder opens the first channel, with the coordinator present and the krachtgezin");
+        stage.Step(T("Kennismaking: moeder opens the first channel, with the coordinator present and the krachtgezin",
+            "Kennismaking: moeder opent het eerste kanaal, met de coördinator erbij en het krachtgezin"));
         const string name = "kennismaking";
-        stage.Sends(moeder, "names the channel", name);
+        stage.Sends(moeder, T("names the channel", "noemt het kanaal"), name);
         var channel = await moeder.Client.CreateChannelAsync(family, name,
         [
             new ChannelMember(coordinator.Id, Permissions.Write, "het eerste gesprek begeleiden"),
             new ChannelMember(krachtgezin.Id, Permissions.Write, Purpose),
         ]);
         kennismaking = channel.Id;
-        stage.Note("Moeder's device signed the coordinator's and the krachtgezin's grants and wrapped the channel key for their devices.");
+        stage.Note(T("Moeder's device signed the coordinator's and the krachtgezin's grants and wrapped the channel key for their devices.",
+            "Het apparaat van moeder ondertekende de toestemming voor de coördinator en het krachtgezin en verpakte de kanaalsleutel voor hun apparaten."));
 
         await SendAsync(moeder, "Welkom! Fijn dat jullie ons willen helpen. Dinsdag om tien uur bij ons thuis?");
         await SendAsync(krachtgezin, "Dank je wel. Dinsdag om tien uur komen we graag, we nemen koffie mee.");
@@ -91,15 +100,15 @@ internal sealed partial class DemoScenario(string server, string invitation, str
         {
             await ReadChannelAsync(reader, expected: sent);
         }
-        await stage.CannotAsync(gemeente, "read the kennismaking channel (no grant)",
+        await stage.CannotAsync(gemeente, "read the kennismaking channel (no grant)", "het kanaal kennismaking niet lezen (geen toestemming)",
             () => gemeente.Client.HistoryAsync(family, kennismaking), "kennismaking");
-        await stage.CannotAsync(wijkcoach, "read the kennismaking channel (no grant)",
+        await stage.CannotAsync(wijkcoach, "read the kennismaking channel (no grant)", "het kanaal kennismaking niet lezen (geen toestemming)",
             () => wijkcoach.Client.HistoryAsync(family, kennismaking), "kennismaking");
     }
 
     private async Task SendAsync(DemoPerson who, string text)
     {
-        stage.Sends(who, "writes", text);
+        stage.Sends(who, T("writes", "schrijft"), text);
         await who.Client.SendAsync(family, kennismaking, text);
         sent.Add(text);
     }
@@ -111,10 +120,11 @@ internal sealed partial class DemoScenario(string server, string invitation, str
         var texts = messages.Where(m => m.Authentic && m.Kind == "message").Select(m => m.Text ?? "").ToList();
         foreach (var text in texts)
         {
-            stage.Decrypts(reader, "a message", text);
+            stage.Decrypts(reader, T("a message", "een bericht"), text);
         }
         stage.Expect(texts.SequenceEqual(expected) && messages.All(m => m.Authentic),
-            $"{reader.Name} decrypts and verifies all {expected.Count} messages");
+            T($"{reader.Name} decrypts and verifies all {expected.Count} messages",
+            $"{reader.Name} ontsleutelt en controleert alle {expected.Count} berichten"));
         stage.Saw(reader, "kennismaking", texts.Count > 0);
     }
 
@@ -123,7 +133,10 @@ internal sealed partial class DemoScenario(string server, string invitation, str
 
     private async Task<string> Code(string role) => (await admin.Client.CreateInvitationAsync(role)).Code;
 
-    private static string Count(long n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+    private string T(string en, string nl) => stage.T(en, nl);
+
+    private string Count(long n, string en, string nl, string nlPlural) =>
+        n == 1 ? T($"1 {en}", $"1 {nl}") : T($"{n} {en}s", $"{n} {nlPlural}");
 
     private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
 }

@@ -9,8 +9,11 @@ namespace Vault.Cli.Demo;
 /// test looks for exactly those strings in the server's files and logs. Every expectation is counted; one that fails
 /// makes the demo exit 1.
 /// </summary>
-internal sealed class DemoStage(TextWriter output)
+internal sealed class DemoStage(TextWriter output, bool dutch)
 {
+    /// <summary>The demo's words in the language asked for (--lang, or the system's).</summary>
+    public string T(string en, string nl) => dutch ? nl : en;
+
     private int step;
     private readonly List<string> failures = [];
     private int passed;
@@ -35,7 +38,7 @@ internal sealed class DemoStage(TextWriter output)
 
     /// <summary>Content a person's device decrypted (after verifying its signature).</summary>
     public void Decrypts(DemoPerson who, string what, string content) =>
-        output.WriteLine($"   {who.Name} decrypts {what}: {Quote(content)}");
+        output.WriteLine($"   {who.Name} {T("decrypts", "ontsleutelt")} {what}: {Quote(content)}");
 
     public static string Quote(string content) => "“" + content + "”";
 
@@ -49,7 +52,7 @@ internal sealed class DemoStage(TextWriter output)
         else
         {
             failures.Add(what);
-            output.WriteLine("   ✗ EXPECTED BUT NOT SO: " + what);
+            output.WriteLine("   ✗ " + T("EXPECTED BUT NOT SO: ", "VERWACHT, MAAR NIET ZO: ") + what);
         }
     }
 
@@ -59,13 +62,15 @@ internal sealed class DemoStage(TextWriter output)
     /// <summary>
     /// Runs something <paramref name="who"/> must not be able to do; the server's refusal (any 4xx problem) is the
     /// expected outcome, success is a failed expectation. Other errors (the server down) end the demo.
+    /// <paramref name="en"/> follows "cannot", <paramref name="nl"/> follows "kan" and holds its own "niet".
     /// </summary>
-    public async Task CannotAsync(DemoPerson who, string what, Func<Task> attempt, string? sight = null)
+    public async Task CannotAsync(DemoPerson who, string en, string nl, Func<Task> attempt, string? sight = null)
     {
+        var what = T($"{who.Name} cannot {en}", $"{who.Name} kan {nl}");
         try
         {
             await attempt();
-            Expect(false, $"{who.Name} cannot {what}");
+            Expect(false, what);
             if (sight is not null)
             {
                 Saw(who, sight, true);
@@ -73,7 +78,7 @@ internal sealed class DemoStage(TextWriter output)
         }
         catch (VaultApiException e) when (e.Status is >= 400 and < 500)
         {
-            Expect(true, $"{who.Name} cannot {what} (the server answers {e.Status} {e.ProblemType?.Split(':', '/')[^1]})");
+            Expect(true, $"{what} ({T("the server answers", "de server antwoordt")} {e.Status} {e.ProblemType?.Split(':', '/')[^1]})");
             if (sight is not null)
             {
                 Saw(who, sight, false);
@@ -87,7 +92,8 @@ internal sealed class DemoStage(TextWriter output)
         var columns = Sight.Values.SelectMany(r => r.Keys).Distinct(StringComparer.Ordinal).ToList();
         if (columns.Count > 0)
         {
-            Step("Who could open what (✓ decrypted on their device, ✗ refused by the server; - not tried)");
+            Step(T("Who could open what (✓ decrypted on their device, ✗ refused by the server; - not tried)",
+                "Wie kon wat openen (✓ ontsleuteld op het eigen apparaat, ✗ geweigerd door de server; - niet geprobeerd)"));
             var width = Math.Max(12, Sight.Keys.Max(k => k.Length));
             output.WriteLine("   " + "".PadRight(width) + "  " + string.Join("  ", columns));
             foreach (var (name, row) in Sight)
@@ -98,10 +104,12 @@ internal sealed class DemoStage(TextWriter output)
         }
         output.WriteLine();
         output.WriteLine(stopped
-            ? $"Demo STOPPED at step {step}: {passed} expectations held, {failures.Count} did not; the error follows."
+            ? T($"Demo STOPPED at step {step}: {passed} expectations held, {failures.Count} did not; the error follows.",
+                $"Demo GESTOPT bij stap {step}: {passed} verwachtingen klopten, {failures.Count} niet; de fout volgt.")
             : failures.Count == 0
-                ? $"Demo complete: all {passed} expectations held."
-                : $"Demo FAILED: {failures.Count} of {passed + failures.Count} expectations did not hold:");
+                ? T($"Demo complete: all {passed} expectations held.", $"Demo voltooid: alle {passed} verwachtingen klopten.")
+                : T($"Demo FAILED: {failures.Count} of {passed + failures.Count} expectations did not hold:",
+                    $"Demo MISLUKT: {failures.Count} van de {passed + failures.Count} verwachtingen klopten niet:"));
         foreach (var failure in failures)
         {
             output.WriteLine("  ✗ " + failure);
