@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Completions;
 using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 using System.Globalization;
@@ -27,12 +28,34 @@ public static class CliApp
         TextWriter? progress = null)
     {
         var home = env("VAULT_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".vault");
-        var context = new Context(home, stdout, stderr, stdin, env, handler, promptSecret, progress);
-        var result = Verbs.Root(context).Parse(args, Parsing);
+        Profiles profiles;
+        try
+        {
+            profiles = Profiles.Select(home, env(Profiles.Variable));
+        }
+        catch (CliException e)
+        {
+            return Fail(stderr, e.Message, e.Hint, e.ExitCode);
+        }
+        Context For(Profiles p) => new(p.Home, stdout, stderr, stdin, env, handler, promptSecret, progress) { Profiles = p };
+        var context = For(profiles);
+        var root = Verbs.Root(context);
+        var result = root.Parse(args, Parsing);
+        // --profile picks the profile the context works in: the tree is built again around that context.
+        if (result.Errors.Count == 0 && result.GetValue<string>(Profiles.OptionName) is { } named)
+        {
+            context = For(Profiles.Select(home, named));
+            root = Verbs.Root(context);
+            result = root.Parse(args, Parsing);
+        }
         var invocation = new InvocationConfiguration
         {
             Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
         };
+        if (root.Directives.OfType<SuggestDirective>().Any(d => result.GetResult(d) is not null))
+        {
+            return await result.InvokeAsync(invocation); // tab completion: candidates even for a line still incomplete
+        }
         if (result.Action is HelpAction)
         {
             await result.InvokeAsync(invocation);
@@ -127,7 +150,7 @@ public static class CliApp
         var names = new List<string>();
         for (SymbolResult? at = command; at is CommandResult c; at = c.Parent)
         {
-            names.Insert(0, c.Command.Name);
+            names.Insert(0, c.Command is RootCommand ? "vault" : c.Command.Name);
         }
         return string.Join(' ', names);
     }

@@ -78,8 +78,7 @@ internal sealed partial class Context
     {
         var (_, client) = await SignedIn();
         var (receipt, signed) = await client.EraseAsync(requestId);
-        var path = Path.GetFullPath(receiptFile ?? $"erasure-{requestId}.json");
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(signed, DsrJson));
+        var path = KeepReceipt(client, signed, $"erasure-{requestId}", receiptFile);
         if (json)
         {
             stdout.WriteLine(JsonSerializer.Serialize(new { receipt, receiptFile = path }, DsrJson));
@@ -91,6 +90,7 @@ internal sealed partial class Context
             stdout.WriteLine($"  {part.Part,-18} {part.Count,8}  sha256 {part.Sha256}");
         }
         stdout.WriteLine($"The receipt, signed with the server's audit key, is in {path}: hand it to the requester.");
+        stdout.WriteLine(NextHints.AfterReceipt(path));
         return 0;
     }
 

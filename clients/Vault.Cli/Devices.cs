@@ -32,6 +32,7 @@ internal sealed partial class Context
         var invitation = await client.CreateInvitationAsync(role, hours);
         stdout.WriteLine($"Invitation for {invitation.Role}, valid until {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC:");
         stdout.WriteLine(invitation.Code);
+        stderr.WriteLine(NextHints.AfterInviteCreate(invitation.Role)); // stdout ends with the code: scripts take its last line
         return 0;
     }
 

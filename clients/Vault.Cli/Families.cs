@@ -12,6 +12,7 @@ internal sealed partial class Context
         var (_, client) = await SignedIn();
         var family = await client.CreateFamilyAsync(new CreateFamilyRequest(reference, gemeente, start, end));
         stdout.WriteLine($"Family {family.Id} opened ({family.Reference}).");
+        stdout.WriteLine(NextHints.AfterFamilyCreate(family.Id));
         return 0;
     }
 
@@ -39,6 +40,7 @@ internal sealed partial class Context
         var (_, client) = await SignedIn();
         var family = await client.AcceptFamilyInvitationAsync(code);
         stdout.WriteLine($"Joined family {family.Id} as {family.MyRole}.");
+        stdout.WriteLine(NextHints.AfterFamilyJoin(family.Id));
         return 0;
     }
 
@@ -65,6 +67,7 @@ internal sealed partial class Context
         var response = await client.GrantAsync(grant, shareHistory: history);
         stdout.WriteLine($"Grant {response.Grant.GrantId}: {response.Status}" +
             (response.AwaitingSignatureFrom.Count > 0 ? $", awaiting {string.Join(", ", response.AwaitingSignatureFrom)}" : ""));
+        stdout.WriteLine(NextHints.AfterGrant(familyId, response.Grant.Scope, response.Grant.Permission, response.Status));
         return 0;
     }
 
@@ -79,15 +82,18 @@ internal sealed partial class Context
         return 0;
     }
 
-    public async Task<int> Withdraw(Guid familyId, Guid grantId, string? reason)
+    public async Task<int> Withdraw(Guid familyId, Guid grantId, string? reason, string? receiptOut = null)
     {
         var (_, client) = await SignedIn();
-        var receipt = await client.WithdrawGrantAsync(familyId, grantId, reason);
+        var (receipt, signed) = await client.WithdrawGrantSignedAsync(familyId, grantId, reason);
+        var saved = KeepReceipt(client, signed, $"withdrawal-{grantId}", receiptOut);
         stdout.WriteLine($"Withdrawn at {receipt.WithdrawnAt:yyyy-MM-dd HH:mm:ss} UTC. Signed receipt: the grantee had {receipt.AccessedCount} audited accesses:");
         foreach (var item in receipt.Accessed)
         {
             stdout.WriteLine($"  #{item.AuditIndex}  {item.Time:yyyy-MM-dd HH:mm}  {item.Action,-24} {item.Resource}");
         }
+        stdout.WriteLine($"Receipt saved with its signature: {saved}");
+        stdout.WriteLine(NextHints.AfterReceipt(saved));
         return 0;
     }
 }

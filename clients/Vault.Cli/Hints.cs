@@ -17,6 +17,9 @@ internal static class Hints
             "Check the username and the passphrase (VAULT_PASSPHRASE, --passphrase-file, or the prompt).",
         ProblemTypes.DeviceRevoked =>
             "This device was revoked. Set this machine up again with `vault login --server URL --username NAME` in an empty VAULT_HOME.",
+        ProblemTypes.Forbidden when command == "vault family create" =>
+            "Only coordinators and wijkcoaches open families, not an administrator: invite a coordinator first " +
+            "(`vault invite create --role coordinator`); they accept it and run `vault family create`.",
         ProblemTypes.InvalidInvitation => "Ask for a new invitation code: a code works once and expires.",
         ProblemTypes.UsernameTaken => "Choose another --username.",
         ProblemTypes.Validation or ProblemTypes.MalformedRequest => $"`{command} --help` shows the expected options and values.",

@@ -18,6 +18,7 @@ internal sealed partial class Context
         var channel = await client.CreateChannelAsync(familyId, name,
             members.Select(m => new ChannelMember(m.User, m.Permission, purpose)).ToList(), retention);
         stdout.WriteLine($"Channel {channel.Id} opened.");
+        stdout.WriteLine(NextHints.AfterChannelCreate(familyId, channel.Id));
         return 0;
     }
 
@@ -58,8 +59,10 @@ internal sealed partial class Context
         }
         foreach (var grant in grants)
         {
-            var receipt = await client.WithdrawGrantAsync(familyId, grant.Grant.GrantId, reason);
-            stdout.WriteLine($"Grant {grant.Grant.GrantId} withdrawn; the grantee had {receipt.AccessedCount} audited accesses.");
+            var (receipt, signed) = await client.WithdrawGrantSignedAsync(familyId, grant.Grant.GrantId, reason);
+            var saved = KeepReceipt(client, signed, $"withdrawal-{grant.Grant.GrantId}", null);
+            stdout.WriteLine($"Grant {grant.Grant.GrantId} withdrawn; the grantee had {receipt.AccessedCount} audited accesses. Signed receipt: {saved}");
+            stdout.WriteLine(NextHints.AfterReceipt(saved));
         }
         return 0;
     }

@@ -84,10 +84,14 @@ internal static partial class Verbs
         var family = Opt.Family();
         var grant = Opt.Id("--grant", "The grant to withdraw.", "`vault grants --family ID` shows them");
         var reason = Opt.Text("--reason", "Why (recorded).", "TEXT");
-        return new Verb("withdraw", "Withdraw a grant; prints the signed receipt of what the grantee accessed.",
-            $"vault withdraw --family {SomeId} --grant {SomeId} --reason \"traject afgerond\"")
+        var receiptOut = Opt.Text("--receipt-out", "Where to save the signed receipt (default: receipts/withdrawal-GRANT.json in the profile's directory).", "PATH");
+        return new Verb("withdraw",
+            "Withdraw a grant; prints the signed receipt of what the grantee accessed and saves it, signature included, as a file " +
+            "that `vault receipt verify` checks offline.",
+            $"vault withdraw --family {SomeId} --grant {SomeId} --reason \"traject afgerond\"",
+            $"vault withdraw --family {SomeId} --grant {SomeId} --receipt-out intrekking.json")
         {
-            family, grant, reason,
-        }.Does(r => c.Withdraw(r.Must(family), r.Must(grant), r.GetValue(reason)));
+            family, grant, reason, receiptOut,
+        }.Does(r => c.Withdraw(r.Must(family), r.Must(grant), r.GetValue(reason), r.GetValue(receiptOut)));
     }
 }
