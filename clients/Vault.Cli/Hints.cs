@@ -20,6 +20,13 @@ internal static class Hints
         ProblemTypes.Forbidden when command == "vault family create" =>
             "Only coordinators and wijkcoaches open families, not an administrator: invite a coordinator first " +
             "(`vault invite create --role coordinator`); they accept it and run `vault family create`.",
+        ProblemTypes.NoConsent or ProblemTypes.InvalidGrant or ProblemTypes.ScopeNotAllowed when command == "vault channel create" =>
+            "Only a guardian of the family opens channels: they sign each member's grant on their own device. Not a guardian? " +
+            "Ask one to run `vault channel create --family ID --name NAME --purpose TEXT --members YOUR_ID` (`vault whoami` shows " +
+            "your id). A guardian leaves the family's guardians out of --members (they need no grant) and names only its members.",
+        ProblemTypes.KennismakingRule =>
+            "A family's first channel (the kennismaking) needs its coordinator or wijkcoach in it: add them to --members " +
+            "(`vault family members --family ID` shows the ids).",
         ProblemTypes.InvalidInvitation => "Ask for a new invitation code: a code works once and expires.",
         ProblemTypes.UsernameTaken => "Choose another --username.",
         ProblemTypes.Validation or ProblemTypes.MalformedRequest => $"`{command} --help` shows the expected options and values.",
