@@ -80,7 +80,16 @@ internal sealed partial record Profiles(string VaultHome, string? Current)
             Directory.CreateDirectory(path);
             return;
         }
-        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // One by one: CreateDirectory applies the mode to the last directory only, the missing parents get the umask's.
+        var missing = new Stack<string>();
+        for (var at = Path.GetFullPath(path); !Directory.Exists(at); at = Path.GetDirectoryName(at)!)
+        {
+            missing.Push(at);
+        }
+        while (missing.TryPop(out var directory))
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
     }
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
