@@ -106,4 +106,28 @@ public sealed class CliReceiptTests(AdminServer server) : IClassFixture<AdminSer
         Assert.True(verified.Code == 0, verified.Err);
         Assert.Contains($"on channel:{channelId}", verified.Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task DsrErase_ReceiptSavedInTheProfile_VerifiesOfflineWithWhatWasDestroyed()
+    {
+        var (guardian, familyId, _, _) = await Lifecycle.FamilyWithChannelAsync(server, "rc4");
+        var officer = Path.Combine(server.Root, "rc4-officer");
+        await Lifecycle.AccountAsync(server.Url, officer, await server.InvitationAsync("privacy-officer"), "rc4.officer");
+        var request = Lifecycle.Match(await AdminServer.Ok(guardian, "dsr", "request", "--family", familyId, "--kind", "erasure"),
+            "Request ([0-9a-f-]{36})");
+        var erased = await AdminServer.Ok(officer, "dsr", "erase", "--request", request);
+        var file = Path.Combine(officer, "receipts", $"erasure-{request}.json");
+        Assert.Contains($"is in {file}", erased.Out, StringComparison.Ordinal);
+        Assert.Contains($"Next: `vault receipt verify {file}`", erased.Out, StringComparison.Ordinal);
+
+        var offline = new NoServer();
+        var verified = await Cli.RunAsync(officer, ["receipt", "verify", file, "--json"], handler: offline);
+        Assert.True(verified.Code == 0, verified.Err);
+        var json = JsonDocument.Parse(verified.Out).RootElement;
+        Assert.True(json.GetProperty("verified").GetBoolean());
+        Assert.True(json.GetProperty("againstPinnedKey").GetBoolean());
+        Assert.Equal("vault.erasure.v1", json.GetProperty("kind").GetString());
+        Assert.Equal(familyId, json.GetProperty("statement").GetProperty("familyId").GetString());
+        Assert.Equal(0, offline.Requests);
+    }
 }
