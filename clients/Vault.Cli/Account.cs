@@ -81,9 +81,19 @@ internal sealed partial class Context
         stdout.WriteLine("The server has no token revocation endpoint, so the tokens it issued are not revoked there: a copy " +
             "stays valid until it expires (the access token within minutes, the refresh token within days). To end every " +
             "session of the account now, run `vault passphrase change`; for a lost device, `vault devices revoke`.");
-        stdout.WriteLine("Your device keys stay on this machine. Next: `vault login` to sign in again.");
+        stdout.WriteLine(ForProfile("Your device keys stay on this machine. Next: `vault login` to sign in again."));
         return Task.FromResult(ExitCodes.Ok);
     }
+
+    /// <summary>
+    /// A hint's `vault ...` commands with this profile's --profile NAME: run without it, the next command would act
+    /// as the default profile's account.
+    /// </summary>
+    private string ForProfile(string hint) =>
+        Profiles.Current is null ? hint : hint.Replace("`vault ", $"`vault --profile {Profiles.Current} ", StringComparison.Ordinal);
+
+    /// <summary>A profile name suggested for an account: its username where that is a valid name.</summary>
+    private static string ProfileNameFor(string username) => Profiles.IsValidName(username.Trim()) ? username.Trim() : "NAME";
 
     public Task<int> ProfileList(bool json)
     {

@@ -90,7 +90,7 @@ internal sealed partial class Context
             stdout.WriteLine($"  {part.Part,-18} {part.Count,8}  sha256 {part.Sha256}");
         }
         stdout.WriteLine($"The receipt, signed with the server's audit key, is in {path}: hand it to the requester.");
-        stdout.WriteLine(NextHints.AfterReceipt(path));
+        stdout.WriteLine(ForProfile(NextHints.AfterReceipt(path)));
         return 0;
     }
 

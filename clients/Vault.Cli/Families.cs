@@ -93,7 +93,7 @@ internal sealed partial class Context
             stdout.WriteLine($"  #{item.AuditIndex}  {item.Time:yyyy-MM-dd HH:mm}  {item.Action,-24} {item.Resource}");
         }
         stdout.WriteLine($"Receipt saved with its signature: {saved}");
-        stdout.WriteLine(NextHints.AfterReceipt(saved));
+        stdout.WriteLine(ForProfile(NextHints.AfterReceipt(saved)));
         return 0;
     }
 }

@@ -62,7 +62,7 @@ internal sealed partial class Context
             var (receipt, signed) = await client.WithdrawGrantSignedAsync(familyId, grant.Grant.GrantId, reason);
             var saved = KeepReceipt(client, signed, $"withdrawal-{grant.Grant.GrantId}", null);
             stdout.WriteLine($"Grant {grant.Grant.GrantId} withdrawn; the grantee had {receipt.AccessedCount} audited accesses. Signed receipt: {saved}");
-            stdout.WriteLine(NextHints.AfterReceipt(saved));
+            stdout.WriteLine(ForProfile(NextHints.AfterReceipt(saved)));
         }
         return 0;
     }

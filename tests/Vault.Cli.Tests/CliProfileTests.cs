@@ -19,6 +19,7 @@ public sealed class CliProfileTests(AdminServer server) : IClassFixture<AdminSer
         var accepted = await AdminServer.Ok(home, "--profile", "werk", "invite", "accept", "--server", server.Url, "--code",
             await server.InvitationAsync("guardian"), "--username", "p1.werk");
         Assert.Contains("p1.werk", accepted.Out, StringComparison.Ordinal);
+        Assert.Contains("Next: `vault --profile werk login`", accepted.Out, StringComparison.Ordinal);
         await AdminServer.Ok(home, "login", "--profile", "werk"); // the option is recursive: after the verb too
 
         var named = Path.Combine(home, "profiles", "werk");
