@@ -34,7 +34,9 @@ internal sealed partial class Context
                 deviceName = (await client.ListDevicesAsync()).FirstOrDefault(d => d.Id == p.DeviceId)?.Name;
                 (signedIn, state) = (true, "yes");
             }
-            catch (VaultApiException e) when (e.ProblemType is ProblemTypes.Unauthorized or ProblemTypes.DeviceRevoked)
+            // A refresh token the server no longer takes (a passphrase change elsewhere) answers invalid-credentials.
+            catch (VaultApiException e) when (e.ProblemType is ProblemTypes.Unauthorized or ProblemTypes.InvalidCredentials
+                                                  or ProblemTypes.DeviceRevoked)
             {
                 state = e.ProblemType == ProblemTypes.DeviceRevoked
                     ? "no: this device was revoked" : "no: the session has ended, run `vault login`";

@@ -13,6 +13,9 @@ internal static class Hints
         ProblemTypes.SecondFactorRequired => "Add --totp CODE with the current code from your authenticator app.",
         ProblemTypes.InvalidSecondFactor =>
             "Use the current code from your authenticator app (each code works once) and check this machine's clock.",
+        // Commands that take no passphrase only refresh the stored session: a refused refresh token means it ended.
+        ProblemTypes.InvalidCredentials when command is not ("vault login" or "vault passphrase change" or "vault invite accept") =>
+            "This device's session has ended (e.g. the passphrase was changed on another device): run `vault login`.",
         ProblemTypes.InvalidCredentials =>
             "Check the username and the passphrase (VAULT_PASSPHRASE, --passphrase-file, or the prompt).",
         ProblemTypes.DeviceRevoked =>

@@ -102,4 +102,24 @@ public sealed class CliProfileTests(AdminServer server) : IClassFixture<AdminSer
         Assert.Equal(deviceId, again.GetProperty("deviceId").GetGuid()); // the same device: its keys stayed
         Assert.Matches(@"\(this device\)", (await AdminServer.Ok(home, "devices", "list")).Out);
     }
+
+    /// <summary>A passphrase change on another device ends this one's session: whoami reports it, exit 0 (it is a status).</summary>
+    [Fact]
+    public async Task Whoami_SessionEndedElsewhere_SaysSignedOutAndExits0()
+    {
+        var laptop = await server.GuardianAsync("p4.vader");
+        await AdminServer.Ok(laptop, "--profile", "telefoon", "login", "--server", server.Url, "--username", "p4.vader", "--device-name", "telefoon");
+        var changed = await Cli.RunAsync(laptop, ["--profile", "telefoon", "passphrase", "change"],
+            new Dictionary<string, string> { ["VAULT_PASSPHRASE"] = Cli.Passphrase, ["VAULT_NEW_PASSPHRASE"] = "fiets lamp oranje wolk" });
+        Assert.True(changed.Code == 0, changed.Err);
+
+        var who = await Cli.RunAsync(laptop, ["whoami"]);
+        Assert.True(who.Code == 0, who.Err);
+        Assert.Matches(@"Signed in:\s+no: the session has ended, run `vault login`", who.Out);
+        Assert.Matches(@"Signed in:\s+yes", (await AdminServer.Ok(laptop, "--profile", "telefoon", "whoami")).Out);
+        var ended = await Cli.RunAsync(laptop, ["devices", "list"]);
+        Assert.Equal(ExitCodes.Failed, ended.Code);
+        Assert.Contains("hint: This device's session has ended (e.g. the passphrase was changed on another device): run `vault login`.",
+            ended.Err, StringComparison.Ordinal);
+    }
 }
