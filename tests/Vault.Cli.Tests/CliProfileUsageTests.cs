@@ -63,7 +63,11 @@ public sealed class CliProfileUsageTests : IDisposable
     {
         Directory.CreateDirectory(home);
         var file = Path.Combine(home, "notes.json");
-        await File.WriteAllTextAsync(file, "{\"receipt\": \"aGFsbG8=\"}");
+        // Everything a receipt file has but its format: a receipt file of another kind is not checked as this one.
+        await File.WriteAllTextAsync(file, $$"""
+            {"format": "other", "receipt": "aGFsbG8=", "signature": "{{Convert.ToBase64String(new byte[64])}}",
+             "signedWith": "{{Convert.ToBase64String(new byte[32])}}", "statement": {} }
+            """);
         var result = await Run(["receipt", "verify", file]);
         Assert.Equal(ExitCodes.VerificationFailed, result.Code);
         Assert.Contains("is not a vault.signed-receipt.v1 receipt file", result.Err, StringComparison.Ordinal);
