@@ -28,23 +28,22 @@ public static class CliApp
         TextWriter? progress = null)
     {
         var home = env("VAULT_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".vault");
-        Profiles profiles;
-        try
-        {
-            profiles = Profiles.Select(home, env(Profiles.Variable));
-        }
-        catch (CliException e)
-        {
-            return Fail(stderr, e.Message, e.Hint, e.ExitCode);
-        }
         Context For(Profiles p) => new(p.Home, stdout, stderr, stdin, env, handler, promptSecret, progress) { Profiles = p };
-        var context = For(profiles);
+        var context = For(Profiles.Select(home, null));
         var root = Verbs.Root(context);
         var result = root.Parse(args, Parsing);
-        // --profile picks the profile the context works in: the tree is built again around that context.
-        if (result.Errors.Count == 0 && result.GetValue<string>(Profiles.OptionName) is { } named)
+        // --profile, else VAULT_PROFILE, picks the profile the context works in: the tree is built again around it.
+        var named = (result.Errors.Count == 0 ? result.GetValue<string>(Profiles.OptionName) : null) ?? env(Profiles.Variable);
+        if (named is not null)
         {
-            context = For(Profiles.Select(home, named));
+            try
+            {
+                context = For(Profiles.Select(home, named));
+            }
+            catch (CliException e)
+            {
+                return Fail(stderr, e.Message, e.Hint, e.ExitCode);
+            }
             root = Verbs.Root(context);
             result = root.Parse(args, Parsing);
         }

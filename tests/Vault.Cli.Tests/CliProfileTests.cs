@@ -33,6 +33,8 @@ public sealed class CliProfileTests(AdminServer server) : IClassFixture<AdminSer
         var byVariable = await Cli.RunAsync(home, ["whoami"], new Dictionary<string, string> { ["VAULT_PROFILE"] = "werk" });
         Assert.Matches(@"Username:\s+p1\.werk", byVariable.Out);
         Assert.Matches(@"Username:\s+p1\.thuis", (await AdminServer.Ok(home, "--profile", "default", "whoami")).Out);
+        var flagWins = await Cli.RunAsync(home, ["--profile", "werk", "whoami"], new Dictionary<string, string> { ["VAULT_PROFILE"] = "../x" });
+        Assert.Matches(@"Username:\s+p1\.werk", flagWins.Out);
 
         var list = await Cli.RunAsync(home, ["profile", "list"], new Dictionary<string, string> { ["VAULT_PROFILE"] = "werk" });
         Assert.Matches(@"\n  default\s+p1\.thuis\s+yes\s+http", list.Out);
