@@ -1,5 +1,7 @@
+using System.Text.Json;
 using Vault.Client;
 using Vault.Contracts.Consent;
+using Vault.Contracts.Export;
 
 namespace Vault.Cli;
 
@@ -27,6 +29,10 @@ internal sealed partial class Context
     /// </summary>
     public async Task<int> ReceiptVerify(string path, bool json)
     {
+        if (Directory.Exists(path))
+        {
+            return await ExportVerify(path, json);
+        }
         if (!File.Exists(path))
         {
             throw new CliException($"{path} does not exist.", hint: "Receipts are saved under the profile's receipts directory; the command that received one printed its path.");
@@ -56,6 +62,71 @@ internal sealed partial class Context
         return ExitCodes.Ok;
     }
 
+    /// <summary>
+    /// An export archive: its package.ndjson, as received, must be complete and end in a summary signed by the audit key
+    /// pinned in this profile (the package names no key of its own, so one must be pinned).
+    /// </summary>
+    private async Task<int> ExportVerify(string directory, bool json)
+    {
+        var package = Path.Combine(directory, "package.ndjson");
+        if (!File.Exists(package))
+        {
+            throw new CliException($"{directory} is a directory without package.ndjson: not an export archive made by `vault dsr export`.");
+        }
+        var pinned = Profile.Load(home)?.AuditKey ?? throw new CliException(
+            "An export is checked against the server's audit key pinned in the profile, and this profile has none.",
+            hint: "Use the profile that made the export (--profile NAME), or pin the key with `vault audit verify`.");
+        var stated = StatedSummary(package);
+        string? failure;
+        if (stated is null)
+        {
+            failure = "the package does not end in a summary";
+        }
+        else
+        {
+            await using var stream = File.OpenRead(package);
+            failure = await ExportVerifier.CheckAsync(stream, pinned, stated.FamilyId, stated.RequesterUserId);
+        }
+        if (json)
+        {
+            WriteJson(new VerifyJson(failure is null, failure, ExportParts.SummaryType, null, ReceiptFile.KeyId(pinned), true,
+                failure is null ? JsonSerializer.SerializeToElement(stated) : null));
+            return failure is null ? ExitCodes.Ok : ExitCodes.VerificationFailed;
+        }
+        if (failure is not null || stated is null)
+        {
+            throw new CliException($"Export verification FAILED: {failure}.", ExitCodes.VerificationFailed,
+                "Do not rely on this archive as complete or unaltered: make the export again with `vault dsr export`.");
+        }
+        stdout.WriteLine($"Export verified: package.ndjson is complete and its summary is signed by the server's audit key " +
+            $"{ReceiptFile.KeyId(pinned)}, the key pinned in profile {Profiles.CurrentName}.");
+        stdout.WriteLine($"It states: family {stated.FamilyId}, exported for user {stated.RequesterUserId} at {stated.CreatedAt:yyyy-MM-dd HH:mm} UTC:");
+        foreach (var part in stated.Parts)
+        {
+            stdout.WriteLine($"  {part.Part,-18} {part.Count,8}");
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>What the package's last line says (not yet verified: <see cref="ExportVerifier"/> checks it and the rest).</summary>
+    private static ExportSummary? StatedSummary(string package)
+    {
+        try
+        {
+            var last = File.ReadLines(package).LastOrDefault(l => l.Length > 0);
+            return last is not null && JsonSerializer.Deserialize<ExportLine<SignedReceipt>>(last, ReceiptJson) is
+            { Part: ExportParts.Summary, Data.Receipt: { } receipt }
+                ? JsonSerializer.Deserialize<ExportSummary>(receipt, ReceiptJson)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static readonly JsonSerializerOptions ReceiptJson = new(JsonSerializerDefaults.Web);
+
     private sealed record VerifyJson(bool Verified, string? Failure, string? Kind, string? Server, string? KeyId, bool AgainstPinnedKey,
-        System.Text.Json.JsonElement? Statement);
+        JsonElement? Statement);
 }

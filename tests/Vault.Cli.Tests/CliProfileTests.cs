@@ -34,6 +34,7 @@ public sealed class CliProfileTests(AdminServer server) : IClassFixture<AdminSer
         Assert.Matches(@"Username:\s+p1\.werk", byVariable.Out);
         Assert.Matches(@"Username:\s+p1\.thuis", (await AdminServer.Ok(home, "--profile", "default", "whoami")).Out);
         var flagWins = await Cli.RunAsync(home, ["--profile", "werk", "whoami"], new Dictionary<string, string> { ["VAULT_PROFILE"] = "../x" });
+        Assert.True(flagWins.Code == 0, flagWins.Err);
         Assert.Matches(@"Username:\s+p1\.werk", flagWins.Out);
 
         var list = await Cli.RunAsync(home, ["profile", "list"], new Dictionary<string, string> { ["VAULT_PROFILE"] = "werk" });

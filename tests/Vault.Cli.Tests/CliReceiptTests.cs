@@ -130,4 +130,33 @@ public sealed class CliReceiptTests(AdminServer server) : IClassFixture<AdminSer
         Assert.Equal(familyId, json.GetProperty("statement").GetProperty("familyId").GetString());
         Assert.Equal(0, offline.Requests);
     }
+
+    [Fact]
+    public async Task ReceiptVerify_ExportArchive_VerifiesOfflineAndAChangedByteExits3()
+    {
+        var (guardian, familyId, _, channelId) = await Lifecycle.FamilyWithChannelAsync(server, "rc5");
+        await AdminServer.Ok(guardian, "send", "--family", familyId, "--channel", channelId, "--text", "Dinsdag om tien uur?");
+        var archive = Path.Combine(server.Root, "rc5-export");
+        await AdminServer.Ok(guardian, "dsr", "export", "--family", familyId, "--out", archive);
+
+        var offline = new NoServer();
+        var verified = await Cli.RunAsync(guardian, ["receipt", "verify", archive], handler: offline);
+        Assert.True(verified.Code == 0, verified.Err);
+        Assert.Contains("Export verified: package.ndjson is complete and its summary is signed by the server's audit key", verified.Out,
+            StringComparison.Ordinal);
+        Assert.Contains($"It states: family {familyId}", verified.Out, StringComparison.Ordinal);
+
+        // One byte of a message line changed (its ciphertext, base64): the part's hash no longer matches the signed summary.
+        var package = Path.Combine(archive, "package.ndjson");
+        var lines = await File.ReadAllLinesAsync(package);
+        var message = Array.FindIndex(lines, l => l.StartsWith("{\"part\":\"messages\"", StringComparison.Ordinal));
+        Assert.True(message >= 0, lines[0]);
+        var at = lines[message].Length / 2;
+        lines[message] = lines[message][..at] + (lines[message][at] == 'A' ? 'B' : 'A') + lines[message][(at + 1)..];
+        await File.WriteAllLinesAsync(package, lines);
+        var failed = await Cli.RunAsync(guardian, ["receipt", "verify", archive], handler: offline);
+        Assert.Equal(ExitCodes.VerificationFailed, failed.Code);
+        Assert.Contains("Export verification FAILED:", failed.Err, StringComparison.Ordinal);
+        Assert.Equal(0, offline.Requests);
+    }
 }
