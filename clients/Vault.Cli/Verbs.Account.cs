@@ -43,13 +43,18 @@ internal static partial class Verbs
 
     private static Command Receipt(Context c)
     {
-        var file = new Argument<string>("FILE") { Description = "A receipt file saved by `vault withdraw`, `vault channel remove-member` or `vault dsr erase`." };
+        var file = new Argument<string>("FILE")
+        {
+            Description = "A receipt file saved by `vault withdraw`, `vault channel remove-member` or `vault dsr erase`; or an export " +
+                          "archive's directory (`vault dsr export --out DIR`), whose package must be complete and signed.",
+        };
         var json = Opt.Json();
         var verify = new Verb("verify",
             "Verify a saved receipt offline (no server needed): the server's signature, that it is the audit key pinned in this " +
             "profile, and that the readable copy says what was signed. Prints what it states; exit 3 names what failed.",
             "vault receipt verify ~/.vault/receipts/withdrawal-3f2b1c4e-9a7d-4e21-b5c3-0d8e6f1a2b3c.json",
-            "vault receipt verify ontvangstbewijs.json --json")
+            "vault receipt verify ontvangstbewijs.json --json",
+            "vault receipt verify ./export-bakker   (an export archive)")
         {
             file, json,
         }.Does(r => c.ReceiptVerify(r.GetValue(file)!, r.GetValue(json)));
