@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Completions;
 using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 using System.Globalization;
@@ -27,13 +28,34 @@ public static class CliApp
         TextWriter? progress = null)
     {
         var home = env("VAULT_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".vault");
-        var context = new Context(home, stdout, stderr, stdin, env, handler, promptSecret, progress);
-        var result = Verbs.Root(context).Parse(args, Parsing);
+        Context For(Profiles p) => new(p.Home, stdout, stderr, stdin, env, handler, promptSecret, progress) { Profiles = p };
+        var context = For(Profiles.Select(home, null));
+        var root = Verbs.Root(context);
+        var result = root.Parse(args, Parsing);
+        // --profile, else VAULT_PROFILE, picks the profile the context works in: the tree is built again around it.
+        var named = (result.Errors.Count == 0 ? result.GetValue<string>(Profiles.OptionName) : null) ?? env(Profiles.Variable);
+        if (named is not null)
+        {
+            try
+            {
+                context = For(Profiles.Select(home, named));
+            }
+            catch (CliException e)
+            {
+                return Fail(stderr, e.Message, e.Hint, e.ExitCode);
+            }
+            root = Verbs.Root(context);
+            result = root.Parse(args, Parsing);
+        }
         context.Lang = result.Errors.Count == 0 && result.GetValue<string>(Verbs.LanguageOption) is { } lang ? lang : context.SystemLanguage;
         var invocation = new InvocationConfiguration
         {
             Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
         };
+        if (root.Directives.OfType<SuggestDirective>().Any(d => result.GetResult(d) is not null))
+        {
+            return await result.InvokeAsync(invocation); // tab completion: candidates even for a line still incomplete
+        }
         if (result.Action is HelpAction)
         {
             await result.InvokeAsync(invocation);
@@ -136,7 +158,7 @@ public static class CliApp
         var names = new List<string>();
         for (SymbolResult? at = command; at is CommandResult c; at = c.Parent)
         {
-            names.Insert(0, c.Command.Name);
+            names.Insert(0, c.Command is RootCommand ? "vault" : c.Command.Name);
         }
         return string.Join(' ', names);
     }

@@ -51,7 +51,8 @@ internal sealed partial class Context(string home, TextWriter stdout, TextWriter
         {
             var holder = Profile.Load(home) is { } existing ? $"the profile of {existing.Username} on {existing.Server}" : "a profile";
             throw new CliException($"{home} already holds {holder}; accepting here would replace that device's keys. Nothing was sent. " +
-                $"Run the command again with VAULT_HOME set to an empty directory for the new account, e.g. VAULT_HOME=~/.vault-{username}.");
+                $"Run the command again with a profile of its own for the new account, e.g. `vault --profile {ProfileNameFor(username)} invite accept ...`, " +
+                $"or with VAULT_HOME set to an empty directory, e.g. VAULT_HOME=~/.vault-{username}.");
         }
         var passphrase = NewPassphrase(passphraseFile, "VAULT_PASSPHRASE", "--passphrase-file", username);
         var client = Client(server);
@@ -72,7 +73,7 @@ internal sealed partial class Context(string home, TextWriter stdout, TextWriter
             stdout.WriteLine(totp.OtpAuthUri);
         }
         stdout.WriteLine($"Fingerprint: {s.Fingerprint}");
-        stdout.WriteLine("Next: `vault login` (with --totp CODE when a second factor is required).");
+        stdout.WriteLine(ForProfile("Next: `vault login` (with --totp CODE when a second factor is required)."));
         return 0;
     }
 
@@ -85,7 +86,8 @@ internal sealed partial class Context(string home, TextWriter stdout, TextWriter
         username ??= p.Username;
         if (!string.Equals(username.Trim(), p.Username, StringComparison.OrdinalIgnoreCase))
         {
-            throw new CliException($"This VAULT_HOME holds a device of {p.Username}; use another VAULT_HOME for {username}.");
+            throw new CliException($"This profile holds a device of {p.Username}; use another profile for {username} " +
+                $"(`vault --profile {ProfileNameFor(username)} login --server URL --username {username}`) or another VAULT_HOME.");
         }
         var client = Client(server ?? p.Server);
         await client.LoginAsync(p.Username, Passphrase(passphraseFile), p.DeviceId,

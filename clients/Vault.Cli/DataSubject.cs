@@ -76,8 +76,7 @@ internal sealed partial class Context
     {
         var (_, client) = await SignedIn();
         var (receipt, signed) = await client.EraseAsync(requestId);
-        var path = Path.GetFullPath(receiptFile ?? $"erasure-{requestId}.json");
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(signed, Output.Json));
+        var path = KeepReceipt(client, signed, $"erasure-{requestId}", receiptFile);
         if (json)
         {
             WriteJson(new { receipt, receiptFile = path });
@@ -87,6 +86,7 @@ internal sealed partial class Context
         Table([Say("PART", "ONDERDEEL"), Say("COUNT", "AANTAL"), "SHA-256"],
             receipt.Parts.Select(p => new[] { p.Part, p.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), p.Sha256 }));
         stdout.WriteLine($"The receipt, signed with the server's audit key, is in {path}: hand it to the requester.");
+        stdout.WriteLine(ForProfile(NextHints.AfterReceipt(path)));
         return 0;
     }
 

@@ -46,6 +46,7 @@ internal sealed partial class Context
         stderr.WriteLine($"Invitation for a {invitation.Role}, valid until {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC; hand this code over " +
             "(they run `vault invite accept --server URL --code CODE --username NAME`):");
         stdout.WriteLine(invitation.Code);
+        stderr.WriteLine(NextHints.AfterInviteCreate(invitation.Role)); // stdout ends with the code: scripts take its last line
         return 0;
     }
 

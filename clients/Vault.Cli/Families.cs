@@ -17,6 +17,7 @@ internal sealed partial class Context
             return 0;
         }
         stdout.WriteLine($"Family {family.Id} opened ({family.Reference}).");
+        stdout.WriteLine(NextHints.AfterFamilyCreate(family.Id));
         return 0;
     }
 
@@ -65,6 +66,7 @@ internal sealed partial class Context
             return 0;
         }
         stdout.WriteLine($"Joined family {family.Id} as {family.MyRole}.");
+        stdout.WriteLine(NextHints.AfterFamilyJoin(family.Id));
         return 0;
     }
 
@@ -104,6 +106,7 @@ internal sealed partial class Context
         }
         stdout.WriteLine($"Grant {response.Grant.GrantId}: {response.Status}" +
             (response.AwaitingSignatureFrom.Count > 0 ? $", awaiting {string.Join(", ", response.AwaitingSignatureFrom)}" : ""));
+        stdout.WriteLine(NextHints.AfterGrant(familyId, response.Grant.Scope, response.Grant.Permission, response.Status));
         return 0;
     }
 
@@ -133,13 +136,14 @@ internal sealed partial class Context
         return 0;
     }
 
-    public async Task<int> Withdraw(Guid familyId, Guid grantId, string? reason, bool json)
+    public async Task<int> Withdraw(Guid familyId, Guid grantId, string? reason, bool json, string? receiptOut = null)
     {
         var (_, client) = await SignedIn();
-        var receipt = await client.WithdrawGrantAsync(familyId, grantId, reason);
+        var (receipt, signed) = await client.WithdrawGrantSignedAsync(familyId, grantId, reason);
+        var saved = KeepReceipt(client, signed, $"withdrawal-{grantId}", receiptOut);
         if (json)
         {
-            WriteJson(await WithdrawalViewAsync(client, receipt));
+            WriteJson(await WithdrawalViewAsync(client, receipt) with { ReceiptFile = saved });
             return 0;
         }
         var accessed = Count(receipt.AccessedCount, "audited access", "audited accesses", "vastgelegde toegang", "vastgelegde toegangen");
@@ -148,6 +152,8 @@ internal sealed partial class Context
             $"Ingetrokken op {at} UTC. Ondertekend ontvangstbewijs: de ontvanger had {accessed}" + (receipt.AccessedCount > 0 ? ":" : ".")));
         Table([Say("ENTRY", "REGEL"), Say("TIME (UTC)", "TIJD (UTC)"), Say("ACTION", "ACTIE"), Say("RESOURCE", "BRON")],
             receipt.Accessed.Select(item => new[] { $"#{item.AuditIndex}", AtMinute(item.Time), item.Action, item.Resource }));
+        stdout.WriteLine(Say($"Receipt saved with its signature: {saved}", $"Ontvangstbewijs met handtekening bewaard: {saved}"));
+        stdout.WriteLine(ForProfile(NextHints.AfterReceipt(saved)));
         return 0;
     }
 }

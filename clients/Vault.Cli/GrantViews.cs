@@ -15,7 +15,11 @@ internal sealed record GrantJson(Guid Id, Guid FamilyId, string Status, Who Gran
 
 /// <summary>The signed withdrawal receipt as `vault withdraw --json` prints it, with names; verified before it is shown.</summary>
 internal sealed record WithdrawalJson(Guid GrantId, Guid FamilyId, Who Grantee, string Scope, DateTimeOffset WithdrawnAt, Who WithdrawnBy,
-    long AccessedCount, IReadOnlyList<AccessedItem> Accessed, long TreeSize, byte[] RootHash);
+    long AccessedCount, IReadOnlyList<AccessedItem> Accessed, long TreeSize, byte[] RootHash)
+{
+    /// <summary>Where the signed receipt was saved (`vault receipt verify FILE` checks it offline).</summary>
+    public string? ReceiptFile { get; init; }
+}
 
 internal sealed partial class Context
 {

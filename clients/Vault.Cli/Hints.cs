@@ -13,10 +13,23 @@ internal static class Hints
         ProblemTypes.SecondFactorRequired => "Add --totp CODE with the current code from your authenticator app.",
         ProblemTypes.InvalidSecondFactor =>
             "Use the current code from your authenticator app (each code works once) and check this machine's clock.",
+        // Commands that take no passphrase only refresh the stored session: a refused refresh token means it ended.
+        ProblemTypes.InvalidCredentials when command is not ("vault login" or "vault passphrase change" or "vault invite accept") =>
+            "This device's session has ended (e.g. the passphrase was changed on another device): run `vault login`.",
         ProblemTypes.InvalidCredentials =>
             "Check the username and the passphrase (VAULT_PASSPHRASE, --passphrase-file, or the prompt).",
         ProblemTypes.DeviceRevoked =>
             "This device was revoked. Set this machine up again with `vault login --server URL --username NAME` in an empty VAULT_HOME.",
+        ProblemTypes.Forbidden when command == "vault family create" =>
+            "Only coordinators and wijkcoaches open families, not an administrator: invite a coordinator first " +
+            "(`vault invite create --role coordinator`); they accept it and run `vault family create`.",
+        ProblemTypes.NoConsent or ProblemTypes.InvalidGrant or ProblemTypes.ScopeNotAllowed when command == "vault channel create" =>
+            "Only a guardian of the family opens channels: they sign each member's grant on their own device. Not a guardian? " +
+            "Ask one to run `vault channel create --family ID --name NAME --purpose TEXT --members YOUR_ID` (`vault whoami` shows " +
+            "your id). A guardian leaves the family's guardians out of --members (they need no grant) and names only its members.",
+        ProblemTypes.KennismakingRule =>
+            "A family's first channel (the kennismaking) needs its coordinator or wijkcoach in it: add them to --members " +
+            "(`vault family members --family ID` shows the ids).",
         ProblemTypes.InvalidInvitation => "Ask for a new invitation code: a code works once and expires.",
         ProblemTypes.UsernameTaken => "Choose another --username.",
         ProblemTypes.Validation or ProblemTypes.MalformedRequest => $"`{command} --help` shows the expected options and values.",

@@ -26,6 +26,7 @@ internal sealed partial class Context
             return 0;
         }
         stdout.WriteLine($"Channel {channel.Id} opened.");
+        stdout.WriteLine(NextHints.AfterChannelCreate(familyId, channel.Id));
         return 0;
     }
 
@@ -84,13 +85,15 @@ internal sealed partial class Context
         var receipts = new List<WithdrawalJson>();
         foreach (var grant in grants)
         {
-            var receipt = await client.WithdrawGrantAsync(familyId, grant.Grant.GrantId, reason);
-            receipts.Add(await WithdrawalViewAsync(client, receipt));
+            var (receipt, signed) = await client.WithdrawGrantSignedAsync(familyId, grant.Grant.GrantId, reason);
+            var saved = KeepReceipt(client, signed, $"withdrawal-{grant.Grant.GrantId}", null);
+            receipts.Add(await WithdrawalViewAsync(client, receipt) with { ReceiptFile = saved });
             if (!json)
             {
                 var accessed = Count(receipt.AccessedCount, "audited access", "audited accesses", "vastgelegde toegang", "vastgelegde toegangen");
-                stdout.WriteLine(Say($"Grant {grant.Grant.GrantId} withdrawn; the grantee had {accessed}.",
-                    $"Toestemming {grant.Grant.GrantId} ingetrokken; de ontvanger had {accessed}."));
+                stdout.WriteLine(Say($"Grant {grant.Grant.GrantId} withdrawn; the grantee had {accessed}. Signed receipt: {saved}",
+                    $"Toestemming {grant.Grant.GrantId} ingetrokken; de ontvanger had {accessed}. Ondertekend ontvangstbewijs: {saved}"));
+                stdout.WriteLine(ForProfile(NextHints.AfterReceipt(saved)));
             }
         }
         if (json)

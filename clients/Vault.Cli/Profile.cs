@@ -4,7 +4,8 @@ using Vault.Contracts.Audit;
 namespace Vault.Cli;
 
 /// <summary>
-/// What the CLI remembers between commands, in $VAULT_HOME/profile.json (default ~/.vault), mode 0600:
+/// What the CLI remembers between commands, in $VAULT_HOME/profile.json (default ~/.vault; a named profile in
+/// $VAULT_HOME/profiles/NAME, see <see cref="Profiles"/>), mode 0600:
 /// server, account, device id and keys, identity public keys, tokens, the pinned audit key and last tree head.
 /// Never the passphrase.
 /// </summary>
@@ -33,14 +34,19 @@ internal sealed record Profile(
 
     private void Write(string home, FileMode mode)
     {
-        Directory.CreateDirectory(home);
-        var path = PathIn(home);
+        Profiles.CreatePrivateDirectory(home);
+        using var stream = CreatePrivateFile(PathIn(home), mode);
+        JsonSerializer.Serialize(stream, this, Json);
+    }
+
+    /// <summary>A file only its owner can read (0600 when created): profiles and saved receipts.</summary>
+    public static FileStream CreatePrivateFile(string path, FileMode mode)
+    {
         var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
-        using var stream = new FileStream(path, options);
-        JsonSerializer.Serialize(stream, this, Json);
+        return new FileStream(path, options);
     }
 }

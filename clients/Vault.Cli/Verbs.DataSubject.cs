@@ -32,7 +32,7 @@ internal static partial class Verbs
             statusId, statusJson,
         }.Does(r => c.DsrStatus(r.Must(statusId), r.GetValue(statusJson)));
 
-        var (eraseId, receipt, eraseJson) = (RequestId(), Opt.Text("--receipt", "Where to save the signed receipt (default erasure-ID.json).", "FILE"),
+        var (eraseId, receipt, eraseJson) = (RequestId(), Opt.Text("--receipt", "Where to save the signed receipt (default: receipts/erasure-ID.json in the profile's directory).", "FILE"),
             Opt.Json());
         var erase = new Verb("erase", "Privacy officer: erase the request's family by crypto-shredding (keys, messages, documents, " +
             "grants, memberships, accounts only in this family; audit entries lose their personal fields). Refused under a legal hold.",

@@ -94,10 +94,14 @@ internal static partial class Verbs
         var grant = Opt.Id("--grant", "The grant to withdraw.", "`vault grants --family ID` shows them");
         var reason = Opt.Text("--reason", "Why (recorded).", "TEXT");
         var json = Opt.Json();
-        return new Verb("withdraw", "Withdraw a grant; prints the signed receipt of what the grantee accessed.",
-            $"vault withdraw --family {SomeId} --grant {SomeId} --reason \"traject afgerond\"")
+        var receiptOut = Opt.Text("--receipt-out", "Where to save the signed receipt (default: receipts/withdrawal-GRANT.json in the profile's directory).", "PATH");
+        return new Verb("withdraw",
+            "Withdraw a grant; prints the signed receipt of what the grantee accessed and saves it, signature included, as a file " +
+            "that `vault receipt verify` checks offline.",
+            $"vault withdraw --family {SomeId} --grant {SomeId} --reason \"traject afgerond\"",
+            $"vault withdraw --family {SomeId} --grant {SomeId} --receipt-out intrekking.json")
         {
-            family, grant, reason, json,
-        }.Does(r => c.Withdraw(r.Must(family), r.Must(grant), r.GetValue(reason), r.GetValue(json)));
+            family, grant, reason, json, receiptOut,
+        }.Does(r => c.Withdraw(r.Must(family), r.Must(grant), r.GetValue(reason), r.GetValue(json), r.GetValue(receiptOut)));
     }
 }

@@ -9,19 +9,26 @@ namespace Vault.Cli;
 /// </summary>
 internal static partial class Verbs
 {
-    public static Command Root(Context c)
+    /// <summary>
+    /// A RootCommand (it carries the [suggest] directive that tab completion through dotnet-suggest asks), named
+    /// `vault` in help whatever the executable is called.
+    /// </summary>
+    public static RootCommand Root(Context c)
     {
-        var root = new Command("vault",
+        var root = new RootCommand(
             "Vault: end-to-end encrypted messaging for youth care.\n" +
             "Exit codes: 0 done, 1 refused or failed, 2 wrong command line, 3 verification failed.\n" +
-            "Environment: VAULT_HOME (profile directory, default ~/.vault), VAULT_PASSPHRASE, VAULT_NEW_PASSPHRASE.\n" +
+            "Environment: VAULT_HOME (profile directory, default ~/.vault), VAULT_PROFILE (a named profile, as --profile), " +
+            "VAULT_PASSPHRASE, VAULT_NEW_PASSPHRASE.\n" +
             "The passphrase is never read from an argument nor from piped input: VAULT_PASSPHRASE, --passphrase-file, " +
             "or a prompt in a terminal.")
         {
             Invite(c), Login(c), PassphraseCommand(c), Devices(c), Fingerprint(c), Family(c), Grant(c), Grants(c), Withdraw(c),
             Channel(c), Send(c), Edit(c), Delete(c), Read(c), Receipts(c), Listen(c), Doc(c), Audit(c), Dsr(c), Privacy(c), Demo(c),
+            ProfileCommand(c), Whoami(c), Logout(c), Receipt(c),
         };
-        root.Options.Add(new HelpOption());
+        root.HelpName = "vault";
+        root.Options.Add(Profiles.Option());
         root.Options.Add(Language(c));
         return root;
     }

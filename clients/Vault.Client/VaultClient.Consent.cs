@@ -84,12 +84,20 @@ public sealed partial class VaultClient
         ApiAsync<List<GrantResponse>>(HttpMethod.Get, $"/families/{familyId}/grants", null, ct);
 
     /// <summary>Withdraws at once and returns the server-signed receipt, checked against the pinned audit key.</summary>
-    public async Task<WithdrawalReceipt> WithdrawGrantAsync(Guid familyId, Guid grantId, string? reason = null, CancellationToken ct = default)
+    public async Task<WithdrawalReceipt> WithdrawGrantAsync(Guid familyId, Guid grantId, string? reason = null, CancellationToken ct = default) =>
+        (await WithdrawGrantSignedAsync(familyId, grantId, reason, ct)).Receipt;
+
+    /// <summary>
+    /// As <see cref="WithdrawGrantAsync"/>, also returning the signed bytes and signature, so the receipt can be kept
+    /// and verified later without the server.
+    /// </summary>
+    public async Task<(WithdrawalReceipt Receipt, SignedReceipt Signed)> WithdrawGrantSignedAsync(Guid familyId, Guid grantId,
+        string? reason = null, CancellationToken ct = default)
     {
         var signed = await ApiAsync<SignedReceipt>(HttpMethod.Post, $"/families/{familyId}/grants/{grantId}/withdraw",
             new WithdrawGrantRequest(reason), ct);
         var receipt = JsonSerializer.Deserialize<WithdrawalReceipt>(await VerifyReceiptAsync(signed, ct), Json)!;
-        return receipt.GrantId == grantId ? receipt : throw new CryptographicException("The receipt is for another grant.");
+        return receipt.GrantId == grantId ? (receipt, signed) : throw new CryptographicException("The receipt is for another grant.");
     }
 
     /// <summary>The receipt's bytes once its signature verifies with the server's (pinned) audit key.</summary>

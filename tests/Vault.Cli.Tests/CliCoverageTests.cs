@@ -40,7 +40,10 @@ public sealed partial class CliCoverageTests
 
     private static List<(string Path, Verb Verb)> Verbs()
     {
-        var context = new Context(Path.GetTempPath(), TextWriter.Null, TextWriter.Null, TextReader.Null, _ => null, null, null, null);
+        var context = new Context(Path.GetTempPath(), TextWriter.Null, TextWriter.Null, TextReader.Null, _ => null, null, null, null)
+        {
+            Profiles = Profiles.Select(Path.GetTempPath(), null),
+        };
         var found = new List<(string, Verb)>();
         var pending = new Queue<(string Path, Command Command)>(Vault.Cli.Verbs.Root(context).Subcommands.Select(c => (c.Name, c)));
         while (pending.TryDequeue(out var item))

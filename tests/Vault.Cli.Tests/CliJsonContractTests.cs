@@ -60,8 +60,11 @@ public sealed class CliJsonContractTests
         Assert.Contains("[default: en]", (await Cli.RunAsync(home, ["family", "list", "--help"])).Out, StringComparison.Ordinal);
     }
 
-    private static Command Root() =>
-        Verbs.Root(new Context(Path.GetTempPath(), new StringWriter(), new StringWriter(), new StringReader(""), _ => null, null, null, null));
+    private static RootCommand Root() =>
+        Verbs.Root(new Context(Path.GetTempPath(), new StringWriter(), new StringWriter(), new StringReader(""), _ => null, null, null, null)
+        {
+            Profiles = Profiles.Select(Path.GetTempPath(), null),
+        });
 
     private static IEnumerable<(string Path, Command Verb)> VerbsOf(Command command, string path)
     {
