@@ -53,7 +53,15 @@ public sealed partial class CliDemoTests : IAsyncLifetime
         // What the demo left for the person running it: each person's device as a CLI profile, the export, the receipt.
         Assert.True(File.Exists(Path.Combine(work, "people", "moeder.bakker", "profile.json")));
         Assert.True(File.Exists(Path.Combine(work, "export", "samenvatting.txt")));
-        Assert.Single(Directory.GetFiles(Path.Combine(work, "receipts")));
+        var moeder = Path.Combine(work, "people", "moeder.bakker");
+        var receipt = Assert.Single(Directory.GetFiles(Path.Combine(moeder, "receipts")));
+        var offline = new NoServer();
+        var verified = await Cli.RunAsync(moeder, ["receipt", "verify", receipt], handler: offline);
+        Assert.True(verified.Code == 0, verified.Out + verified.Err);
+        Assert.Equal(0, offline.Requests);
+        var list = await Cli.RunAsync(moeder, ["family", "list"]); // the demo's device goes on in the CLI, no login
+        Assert.True(list.Code == 0, list.Err);
+        Assert.Contains("KG-2026-DEMO", list.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -46,10 +46,17 @@ internal sealed class DemoPerson
             WritePrivate(Path.Combine(home, "totp-secret"), totp.Secret + "\n");
         }
         await client.LoginAsync(name, passphrase, registered.DeviceId, client.Session!.Device, TotpCode(registered.Totp));
-        var s = client.Session!;
-        new Profile(server, s.Username, s.UserId, s.DeviceId, s.Device.SigningSeed, s.Device.BoxSecret,
-            s.IdentitySigningPublicKey, s.IdentityBoxPublicKey, s.AccessToken, s.RefreshToken) { AuditKey = s.AuditKey }.SaveNew(home);
-        return new DemoPerson(name, registered.Role, client, home, passphraseFile);
+        var person = new DemoPerson(name, registered.Role, client, home, passphraseFile);
+        person.ProfileOf(server).SaveNew(home);
+        return person;
+    }
+
+    /// <summary>The device as the CLI keeps it: saved again at the end, with the session's newest tokens and pinned audit key.</summary>
+    public Profile ProfileOf(string server)
+    {
+        var s = Client.Session!;
+        return new Profile(server, s.Username, s.UserId, s.DeviceId, s.Device.SigningSeed, s.Device.BoxSecret,
+            s.IdentitySigningPublicKey, s.IdentityBoxPublicKey, s.AccessToken, s.RefreshToken) { AuditKey = s.AuditKey };
     }
 
     /// <summary>What an authenticator app would show now (each code is accepted once: every account signs in once).</summary>

@@ -14,7 +14,6 @@ internal sealed partial class DemoScenario
     private const string BeschikkingText = "Beschikking jeugdhulp: ondersteuning door een krachtgezin, 6 maanden, 8 uur per week.";
     private const string VerslagName = "verslag-week-1-6.txt";
     private const string VerslagFirstLine = "Verslag van krachtgezin De Vries over week 1 tot en met 6";
-    private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private Guid beschikking, verslag;
     private byte[] verslagHash = [];
 
@@ -144,16 +143,19 @@ internal sealed partial class DemoScenario
             .Single(g => g.Grant.GranteeUserId == coordinator.Id && g.Grant.Scope == scope && g.Status == GrantStatus.Active);
         var before = (await moeder.Client.GetKeyRingAsync(family, scope)).CurrentEpoch;
         const string reason = "eerste gesprek afgerond";
-        var receipt = await moeder.Client.WithdrawGrantAsync(family, grant.Grant.GrantId, reason);
+        var (receipt, signed) = await moeder.Client.WithdrawGrantSignedAsync(family, grant.Grant.GrantId, reason);
         stage.Note(T($"Reason, recorded with the withdrawal (metadata the server keeps, like a grant's purpose): {reason}.",
             $"Reden, vastgelegd bij de intrekking (metagegevens die de server bewaart, zoals het doel van een toestemming): {reason}."));
-        var receiptFile = Path.Combine(work, "receipts", $"intrekking-{receipt.GrantId}.json");
-        Directory.CreateDirectory(Path.GetDirectoryName(receiptFile)!);
-        await File.WriteAllTextAsync(receiptFile, JsonSerializer.Serialize(receipt, Indented));
+        // Saved as `vault withdraw` saves it, in moeder's profile: `vault receipt verify FILE` checks it offline.
+        var receiptFile = ReceiptFile.From(signed, moeder.Client.Session!.AuditKey!, server)
+            .Save(Path.Combine(moeder.Home, "receipts", $"withdrawal-{receipt.GrantId}.json"));
         stage.Note(T($"Receipt signed by the server's audit key, verified on moeder's device: the coordinator had {receipt.AccessedCount} " +
                      $"audited accesses (saved: {receiptFile}).",
             $"Bewijs ondertekend met de auditsleutel van de server, gecontroleerd op het apparaat van moeder: de coördinator had " +
             $"{receipt.AccessedCount} vastgelegde toegangen (bewaard: {receiptFile})."));
+        var offline = ReceiptFile.Verify(await File.ReadAllTextAsync(receiptFile), moeder.Client.Session.AuditKey);
+        stage.Expect(offline is { Failure: null, AgainstPinnedKey: true }, T("the saved receipt verifies offline against the pinned audit key (`vault receipt verify`)",
+            "het bewaarde bewijs klopt offline tegen de vastgepinde auditsleutel (`vault receipt verify`)"));
 
         var after = sent.Count;
         await SendAsync(moeder, "Vanaf nu praten we verder met het krachtgezin; dank aan de coördinator!");

@@ -32,6 +32,10 @@ internal sealed partial class DemoScenario(string server, string invitation, str
         await FamilyViewAsync();
         await ExportAsync();
         await AuditAsync();
+        foreach (var person in new[] { admin, coordinator, krachtgezin, wijkcoach, gemeente, officer, moeder, vader })
+        {
+            person.ProfileOf(server).Save(person.Home); // the CLI goes on where the demo stopped
+        }
     }
 
     private async Task PeopleAsync()
