@@ -67,24 +67,41 @@ internal sealed partial class Context
     }
 
     /// <summary>
-    /// Forgets the tokens on this device; the device keys stay, so `vault login` works again. The server offers no
-    /// token revocation, so the user is told what that means rather than promised more than happens.
+    /// Signs this device out: the server revokes its tokens (a copy stops working at once), and the device forgets them.
+    /// The device keys stay, so `vault login` works again. When the server cannot be told, the tokens are still
+    /// forgotten here and the user is told what that leaves.
     /// </summary>
-    public Task<int> Logout()
+    public async Task<int> Logout()
     {
         var p = Stored();
         if (p.AccessToken is null && p.RefreshToken is null)
         {
             stdout.WriteLine($"This device of {p.Username} is not signed in: nothing to forget.");
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
+        }
+        string? notRevoked = null;
+        try
+        {
+            await Resumed(p).LogoutAsync();
+        }
+        catch (Exception e) when (e is HttpRequestException or VaultApiException)
+        {
+            notRevoked = e is VaultApiException api ? api.Title ?? api.ProblemType : "the server cannot be reached";
         }
         (p with { AccessToken = null, RefreshToken = null }).Save(home);
-        stdout.WriteLine($"Signed out: this device of {p.Username} on {p.Server} no longer holds its tokens.");
-        stdout.WriteLine("The server has no token revocation endpoint, so the tokens it issued are not revoked there: a copy " +
-            "stays valid until it expires (the access token within minutes, the refresh token within days). To end every " +
-            "session of the account now, run `vault passphrase change`; for a lost device, `vault devices revoke`.");
+        if (notRevoked is null)
+        {
+            stdout.WriteLine($"Signed out: {p.Server} revoked this device's tokens (a copy of them no longer works), and " +
+                $"this device of {p.Username} forgot them.");
+        }
+        else
+        {
+            stdout.WriteLine($"This device of {p.Username} forgot its tokens, but the server did not revoke them ({notRevoked}): a copy " +
+                "stays valid until it expires (the access token within minutes, the refresh token within days). To end every session " +
+                "of the account now, run `vault passphrase change`; for a lost device, `vault devices revoke`.");
+        }
         stdout.WriteLine(ForProfile("Your device keys stay on this machine. Next: `vault login` to sign in again."));
-        return Task.FromResult(ExitCodes.Ok);
+        return ExitCodes.Ok;
     }
 
     /// <summary>

@@ -37,8 +37,8 @@ internal static partial class Verbs
 
     private static Verb Logout(Context c) =>
         new Verb("logout",
-            "Sign out on this device: its tokens are forgotten (the server has no revocation endpoint: issued tokens run out on " +
-            "their own). The device keys stay, so `vault login` signs in again.",
+            "Sign out on this device: the server revokes its tokens (a copy of them stops working) and the device forgets them. " +
+            "The device keys stay, so `vault login` signs in again.",
             "vault logout", "vault --profile werk logout").Does(_ => c.Logout());
 
     private static Command Receipt(Context c)

@@ -102,6 +102,29 @@ public sealed partial class VaultClient(HttpClient http)
     }
 
     /// <summary>
+    /// Signs this device out on the server (RFC 7009): the refresh token and the access token are revoked, so a copy of
+    /// either stops working at once; the session's tokens are dropped. The device keys stay: a login signs in again.
+    /// </summary>
+    public async Task LogoutAsync(CancellationToken ct = default)
+    {
+        var session = RequireSession();
+        foreach (var (token, hint) in new[] { (session.RefreshToken, "refresh_token"), (session.AccessToken, "access_token") })
+        {
+            if (token is null)
+            {
+                continue;
+            }
+            using var response = await http.PostAsync(VaultOAuth.RevocationPath, new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["token"] = token, ["token_type_hint"] = hint, ["client_id"] = VaultOAuth.FirstPartyClientId,
+            }), ct);
+            await EnsureSuccessAsync(response, ct);
+        }
+        session.AccessToken = null;
+        session.RefreshToken = null;
+    }
+
+    /// <summary>
     /// Re-derives both keys from a new passphrase and re-wraps the same identity keys: nothing is lost. The new keys
     /// use the server's current Argon2id cost (which may differ from the one the account was made with) and a fresh
     /// salt; the request names both so the server stores exactly what was used. Every other session of the account

@@ -64,6 +64,8 @@ public sealed record InvitationResponse(Guid Id, string Code, string Role, DateT
 public static class VaultOAuth
 {
     public const string TokenPath = "/connect/token";
+    /// <summary>RFC 7009 token revocation: signing out ends the session on the server, not only on the device.</summary>
+    public const string RevocationPath = "/connect/revoke";
     public const string AuthorizePath = "/connect/authorize";
     public const string FirstPartyClientId = "vault-sdk";
     public const string ApiScope = "vault";

@@ -83,8 +83,13 @@ public sealed class CliProfileTests(AdminServer server) : IClassFixture<AdminSer
         Assert.True(json.GetProperty("signedIn").GetBoolean());
         Assert.Equal(server.Url, json.GetProperty("server").GetString());
 
+        var copy = Path.Combine(server.Root, "p3-copy");
+        Directory.CreateDirectory(copy);
+        File.Copy(Path.Combine(home, "profile.json"), Path.Combine(copy, "profile.json")); // a stolen copy of the tokens
         var loggedOut = await AdminServer.Ok(home, "logout");
-        Assert.Contains("The server has no token revocation endpoint", loggedOut.Out, StringComparison.Ordinal);
+        Assert.Contains("revoked this device's tokens", loggedOut.Out, StringComparison.Ordinal);
+        var stolen = JsonDocument.Parse((await AdminServer.Ok(copy, "whoami", "--json")).Out).RootElement;
+        Assert.False(stolen.GetProperty("signedIn").GetBoolean()); // the server refuses the copied refresh token
         Assert.Contains("Next: `vault login`", loggedOut.Out, StringComparison.Ordinal);
         var profile = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(home, "profile.json"))).RootElement;
         Assert.Equal(JsonValueKind.Null, profile.GetProperty("accessToken").ValueKind);

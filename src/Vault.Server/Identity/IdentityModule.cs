@@ -56,7 +56,8 @@ public static class IdentityModule
                 // The issuer, and the base of every URL in the discovery document, from configuration, never from Host.
                 server.SetIssuer(endpoint.Url).UsePublicEndpointUris(endpoint);
                 server.SetTokenEndpointUris(VaultOAuth.TokenPath.TrimStart('/'))
-                    .SetAuthorizationEndpointUris(VaultOAuth.AuthorizePath.TrimStart('/'));
+                    .SetAuthorizationEndpointUris(VaultOAuth.AuthorizePath.TrimStart('/'))
+                    .SetRevocationEndpointUris(VaultOAuth.RevocationPath.TrimStart('/'));
                 server.AllowPasswordFlow().AllowRefreshTokenFlow().AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
                 server.RegisterScopes(Scopes.OpenId, Scopes.OfflineAccess, VaultOAuth.ApiScope);
                 server.SetAccessTokenLifetime(TimeSpan.FromMinutes(options.Tokens.AccessTokenMinutes))
@@ -74,6 +75,9 @@ public static class IdentityModule
                 server.AddEventHandler<OpenIddictServerEvents.ApplyConfigurationResponseContext>(handler =>
                     handler.UseInlineHandler(TokenErrors.AddProblemFields).SetOrder(
                         OpenIddictServerAspNetCoreHandlers.ProcessJsonResponse<OpenIddictServerEvents.ApplyConfigurationResponseContext>.Descriptor.Order - 1_000));
+                server.AddEventHandler<OpenIddictServerEvents.ApplyRevocationResponseContext>(handler =>
+                    handler.UseInlineHandler(TokenErrors.AddProblemFields).SetOrder(
+                        OpenIddictServerAspNetCoreHandlers.ProcessJsonResponse<OpenIddictServerEvents.ApplyRevocationResponseContext>.Descriptor.Order - 1_000));
                 server.AddEventHandler<OpenIddictServerEvents.ApplyJsonWebKeySetResponseContext>(handler =>
                     handler.UseInlineHandler(TokenErrors.AddProblemFields).SetOrder(
                         OpenIddictServerAspNetCoreHandlers.ProcessJsonResponse<OpenIddictServerEvents.ApplyJsonWebKeySetResponseContext>.Descriptor.Order - 1_000));

@@ -17,21 +17,28 @@ internal static class OAuthClients
     public static async Task EnsureAsync(IServiceProvider provider, CancellationToken ct)
     {
         var manager = provider.GetRequiredService<IOpenIddictApplicationManager>();
-        if (await manager.FindByClientIdAsync(VaultOAuth.FirstPartyClientId, ct) is null)
+        var descriptor = new OpenIddictApplicationDescriptor
         {
-            await manager.CreateAsync(new OpenIddictApplicationDescriptor
+            ClientId = VaultOAuth.FirstPartyClientId,
+            ClientType = ClientTypes.Public,
+            DisplayName = "Vault SDK and CLI",
+            Permissions =
             {
-                ClientId = VaultOAuth.FirstPartyClientId,
-                ClientType = ClientTypes.Public,
-                DisplayName = "Vault SDK and CLI",
-                Permissions =
-                {
-                    Permissions.Endpoints.Token,
-                    Permissions.GrantTypes.Password,
-                    Permissions.GrantTypes.RefreshToken,
-                    Permissions.Prefixes.Scope + VaultOAuth.ApiScope,
-                },
-            }, ct);
+                Permissions.Endpoints.Token,
+                Permissions.Endpoints.Revocation,
+                Permissions.GrantTypes.Password,
+                Permissions.GrantTypes.RefreshToken,
+                Permissions.Prefixes.Scope + VaultOAuth.ApiScope,
+            },
+        };
+        // Kept as this code says on every start, so a server that existed before a permission was added gets it too.
+        if (await manager.FindByClientIdAsync(VaultOAuth.FirstPartyClientId, ct) is { } existing)
+        {
+            await manager.UpdateAsync(existing, descriptor, ct);
+        }
+        else
+        {
+            await manager.CreateAsync(descriptor, ct);
         }
         await EnsureWebClientAsync(manager, provider.GetRequiredService<IOptions<VaultOptions>>().Value.WebClient, ct);
     }
@@ -58,6 +65,7 @@ internal static class OAuthClients
             {
                 Permissions.Endpoints.Authorization,
                 Permissions.Endpoints.Token,
+                Permissions.Endpoints.Revocation,
                 Permissions.GrantTypes.AuthorizationCode,
                 Permissions.GrantTypes.RefreshToken,
                 Permissions.ResponseTypes.Code,
