@@ -112,7 +112,7 @@ public sealed class FamilyState
     /// </summary>
     public static async Task<FamilyState> LoadAsync(VaultDbContext db, Guid familyId, CancellationToken ct)
     {
-        await using var snapshot = db.Database.CurrentTransaction is null ? await ReadSnapshot.BeginAsync(db, ct) : null;
+        await using var snapshot = db.Database.CurrentTransaction is null ? await ReadSnapshotAsync(db, ct) : null;
         var family = await db.Families.AsNoTracking().Where(f => f.Id == familyId)
             .Select(f => new { f.AccessStamp, Restricted = f.RestrictedAt != null, Erasing = f.ErasingSince != null }).FirstOrDefaultAsync(ct);
         if (family is null || family.Erasing)
@@ -131,11 +131,30 @@ public sealed class FamilyState
         var memberIds = members.Select(m => m.UserId).ToList();
         var devices = await db.Devices.AsNoTracking().Where(d => memberIds.Contains(d.UserId) && d.RevokedAt == null)
             .Select(d => new DeviceState(d.Id, d.UserId, d.SigningKey)).ToListAsync(ct);
+        if (snapshot is not null)
+        {
+            await snapshot.CommitAsync(ct);
+        }
         return new FamilyState(familyId, family.AccessStamp, exists: true, family.Restricted,
             members.ToFrozenDictionary(m => m.UserId, m => new MemberState(m.UserId, m.Role, m.DateOfBirth)),
             grants.GroupBy(g => g.Scope, StringComparer.Ordinal).ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal),
             channels.ToFrozenDictionary(c => c.Id), rings.ToFrozenDictionary(r => r.Scope, StringComparer.Ordinal),
             devices.ToFrozenDictionary(d => d.Id));
+    }
+
+    /// <summary>
+    /// A transaction that only reads, seeing one committed state throughout, begun on the connection itself so that it
+    /// takes no write lock: SQLite's default BEGIN IMMEDIATE would, and so would PostgresWriteLock on an EF transaction.
+    /// SQLite: a deferred transaction reads a snapshot in WAL mode. Other databases: repeatable read.
+    /// </summary>
+    private static async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> ReadSnapshotAsync(VaultDbContext db, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        var connection = db.Database.GetDbConnection();
+        var transaction = connection is Microsoft.Data.Sqlite.SqliteConnection sqlite
+            ? sqlite.BeginTransaction(deferred: true)
+            : await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        return await db.Database.UseTransactionAsync(transaction, ct) ?? throw new InvalidOperationException("No transaction.");
     }
 }
 

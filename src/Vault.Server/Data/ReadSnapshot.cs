@@ -8,7 +8,7 @@ namespace Vault.Server.Data;
 
 /// <summary>
 /// A transaction that only reads, seeing one committed state throughout, begun on the connection itself so that it
-/// takes no write lock: SQLite's default BEGIN IMMEDIATE would, and so would <see cref="PostgresWriteLock"/> on a
+/// takes no write lock (as the access state's loader does, FamilyState.ReadSnapshotAsync): SQLite's default BEGIN IMMEDIATE would, and so would <see cref="PostgresWriteLock"/> on a
 /// transaction EF begins. SQLite: a deferred transaction reads a snapshot in WAL mode (the writer carries on; the WAL
 /// cannot be checkpointed past the snapshot while it lasts). Other databases: repeatable read (PostgreSQL: a snapshot,
 /// which holds back vacuum while it lasts).
