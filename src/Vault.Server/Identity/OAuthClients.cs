@@ -31,10 +31,14 @@ internal static class OAuthClients
                 Permissions.Prefixes.Scope + VaultOAuth.ApiScope,
             },
         };
-        // Kept as this code says on every start, so a server that existed before a permission was added gets it too.
+        // Kept as this code says, so a server that existed before a permission was added gets it too; written only when it
+        // differs (nodes starting together would otherwise race on the row's concurrency token).
         if (await manager.FindByClientIdAsync(VaultOAuth.FirstPartyClientId, ct) is { } existing)
         {
-            await manager.UpdateAsync(existing, descriptor, ct);
+            if (!(await manager.GetPermissionsAsync(existing, ct)).ToHashSet().SetEquals(descriptor.Permissions))
+            {
+                await manager.UpdateAsync(existing, descriptor, ct);
+            }
         }
         else
         {
