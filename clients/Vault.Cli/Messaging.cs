@@ -15,11 +15,11 @@ internal sealed partial class Context
 {
     /// <summary>--members USER[:read|write],... ; the signing guardian's device signs each grant.</summary>
     public async Task<int> ChannelCreate(Guid familyId, string name, string purpose, IReadOnlyList<MemberSpec> members, int? retention,
-        bool json)
+        Guid? about, bool json)
     {
         var (_, client) = await SignedIn();
         var channel = await client.CreateChannelAsync(familyId, name,
-            members.Select(m => new ChannelMember(m.User, m.Permission, purpose)).ToList(), retention);
+            members.Select(m => new ChannelMember(m.User, m.Permission, purpose)).ToList(), retention, subjectUserId: about);
         if (json)
         {
             WriteJson(new ChannelJson(channel.Id, channel.FamilyId, name, channel.LastSeq, channel.RetentionDays, channel.CreatedAt, channel.ArchivedAt));

@@ -5,13 +5,13 @@ namespace Vault.Cli;
 /// <summary>
 /// Names where a person knows names: a family by its case reference, a channel by its name (decrypted on this
 /// device), a member by username. Before a command runs, the values of --family, --channel, --user, --subject,
-/// --actor and --members that are not ids are looked up among what this account can see and replaced by ids; the
+/// --about, --actor and --members that are not ids are looked up among what this account can see and replaced by ids; the
 /// command itself only ever gets ids. A name that matches nothing, or more than one thing, is refused and says where
 /// to look; nothing is sent but the lookups.
 /// </summary>
 internal sealed partial class Context
 {
-    private static readonly string[] MemberOptions = ["--user", "--subject", "--actor"];
+    private static readonly string[] MemberOptions = ["--user", "--subject", "--actor", "--about"];
 
     /// <summary>
     /// True for a value meant as a name: it is not an id and not a malformed one (hex digits and dashes only, e.g. a

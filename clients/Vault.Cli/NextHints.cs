@@ -30,8 +30,8 @@ internal static class NextHints
     {
         if (status == GrantStatus.Pending)
         {
-            return "Next: the grant takes effect once everyone awaited has signed it, each on their own device with `vault grant` " +
-                   $"for the same scope; `vault grants --family {family}` shows its state.";
+            return "Next: the grant takes effect once everyone awaited has signed it, each on their own device with " +
+                   $"`vault cosign --family {family} --grant GRANT`; `vault grants --family {family}` shows its state.";
         }
         var when = status == GrantStatus.NotYetValid ? "from its start date" : "now";
         var write = permission == Permissions.Write;

@@ -161,7 +161,7 @@ internal static class Opt
                     $"3f2b1c4e-9a7d-4e21-b5c3-0d8e6f1a2b3c ({findIt}); '{Value(r)}' is not one.");
 
     /// <summary>The options that take a name as well as an id (see Names.cs).</summary>
-    private static readonly string[] Nameable = ["--family", "--channel", "--user", "--subject", "--actor"];
+    private static readonly string[] Nameable = ["--family", "--channel", "--user", "--subject", "--actor", "--about"];
 
     private static T Error<T>(ArgumentResult r, string message)
     {

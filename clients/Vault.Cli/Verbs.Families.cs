@@ -78,6 +78,19 @@ internal static partial class Verbs
             r.GetValue(basis), r.GetValue(until), r.GetValue(subject), r.GetValue(history), r.GetValue(json)));
     }
 
+    private static Verb Cosign(Context c)
+    {
+        var (family, json) = (Opt.Family(), Opt.Json());
+        var grant = Opt.Id("--grant", "The grant awaiting your signature.", "`vault grants --family ID` shows them and who they await");
+        return new Verb("cosign",
+            "Add your signature to a grant that awaits it (a child of 12 to 15 co-signs grants about them; read it first with " +
+            "`vault grants`). The grant takes effect once everyone awaited has signed.",
+            $"vault cosign --family KG-2026-7 --grant {SomeId}")
+        {
+            family, grant, json,
+        }.Does(r => c.Cosign(r.Must(family), r.Must(grant), r.GetValue(json)));
+    }
+
     private static Verb Grants(Context c)
     {
         var (family, json) = (Opt.Family(), Opt.Json());

@@ -15,14 +15,17 @@ internal static partial class Verbs
         var purpose = Opt.Text("--purpose", "Why the members get access: recorded with each grant.", "TEXT", required: true);
         var members = Opt.Members("Who else joins, each with read or write (default write).");
         var retention = Opt.Number("--retention-days", "Delete messages after this many days (default: kept).", "N", 1);
+        var about = Opt.Id("--about", "The child the channel is about: a child of 12 to 15 co-signs its members' grants (`vault cosign`), " +
+            "from 16 signs alone. A username or id.", "`vault family members --family ID` shows the children", required: false);
         var createJson = Opt.Json();
         var create = new Verb("create", "Open a channel (guardians sign the members' grants on this device).",
             $"vault channel create --family {SomeId} --name kennismaking --purpose \"kennismaking\" --members {SomeId}",
-            $"vault channel create --family {SomeId} --name school --purpose \"schoolcontact\" --members {SomeId}:read --retention-days 365")
+            $"vault channel create --family {SomeId} --name school --purpose \"schoolcontact\" --members {SomeId}:read --retention-days 365",
+            "vault channel create --family KG-2026-7 --name \"over Sam\" --purpose \"begeleiding\" --members wijkcoach.samira --about sam")
         {
-            family, name, purpose, members, retention, createJson,
+            family, name, purpose, members, retention, about, createJson,
         }.Does(r => c.ChannelCreate(r.Must(family), r.Must(name), r.Must(purpose), r.GetValue(members) ?? [], r.GetValue(retention),
-            r.GetValue(createJson)));
+            r.GetValue(about), r.GetValue(createJson)));
 
         var (listFamily, listJson) = (Opt.Family(), Opt.Json());
         var list = new Verb("list", "List a family's channels you can read: id, name (decrypted here), messages, retention.",

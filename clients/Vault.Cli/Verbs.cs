@@ -23,7 +23,7 @@ internal static partial class Verbs
             "The passphrase is never read from an argument nor from piped input: VAULT_PASSPHRASE, --passphrase-file, " +
             "or a prompt in a terminal.")
         {
-            Invite(c), Login(c), PassphraseCommand(c), Devices(c), Fingerprint(c), Family(c), Grant(c), Grants(c), Withdraw(c),
+            Invite(c), Login(c), PassphraseCommand(c), Devices(c), Fingerprint(c), Family(c), Grant(c), Cosign(c), Grants(c), Withdraw(c),
             Channel(c), Send(c), Edit(c), Delete(c), Read(c), Receipts(c), Listen(c), Doc(c), Audit(c), Dsr(c), Privacy(c), Demo(c),
             ProfileCommand(c), Whoami(c), Logout(c), Receipt(c),
         };
