@@ -88,7 +88,8 @@ internal sealed partial class Context
     {
         var matches = (await client.ListFamiliesAsync()).Where(f => string.Equals(f.Reference, reference, StringComparison.OrdinalIgnoreCase)).ToList();
         return matches.Count == 1 ? matches[0].Id : throw new CliException(matches.Count == 0
-            ? $"--family {reference}: none of your families has this reference. `vault family list` shows yours."
+            ? $"--family {reference}: none of your families has this reference. `vault family list` shows yours " +
+              "(a privacy officer, in no family, gives the id: `vault privacy families` lists them)."
             : $"--family {reference}: {matches.Count} of your families have this reference; give the id (`vault family list`).", ExitCodes.Usage);
     }
 
