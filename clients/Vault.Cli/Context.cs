@@ -58,8 +58,7 @@ internal sealed partial class Context(string home, TextWriter stdout, TextWriter
         var client = Client(server);
         var result = await client.AcceptInvitationAsync(code, username, passphrase, device ?? Environment.MachineName);
         var s = client.Session!;
-        new Profile(server, s.Username, s.UserId, s.DeviceId, s.Device.SigningSeed, s.Device.BoxSecret,
-            s.IdentitySigningPublicKey, s.IdentityBoxPublicKey, null, null).SaveNew(home);
+        (Profile.Of(server, s) with { AccessToken = null, RefreshToken = null }).SaveNew(home); // not signed in yet
         if (json)
         {
             WriteJson(new AccountJson(server, s.UserId, s.Username, result.Role, s.DeviceId, s.Fingerprint, result.Totp?.OtpAuthUri,
@@ -115,8 +114,7 @@ internal sealed partial class Context(string home, TextWriter stdout, TextWriter
         }
         var client = Client(server);
         var s = await client.RecoverOnNewDeviceAsync(username, Passphrase(passphraseFile), deviceName ?? Environment.MachineName, totp);
-        new Profile(server, s.Username, s.UserId, s.DeviceId, s.Device.SigningSeed, s.Device.BoxSecret,
-            s.IdentitySigningPublicKey, s.IdentityBoxPublicKey, s.AccessToken, s.RefreshToken).SaveNew(home);
+        Profile.Of(server, s).SaveNew(home);
         if (json)
         {
             WriteJson(new SessionJson(server, s.UserId, s.Username, s.DeviceId, NewDevice: true, s.Fingerprint));

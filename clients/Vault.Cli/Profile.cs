@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Vault.Client;
 using Vault.Contracts.Audit;
 
 namespace Vault.Cli;
@@ -21,6 +22,11 @@ internal sealed record Profile(
     public Dictionary<Guid, long> Cursors { get; init; } = [];
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>A device's session as the profile keeps it: its keys and the tokens it holds now.</summary>
+    public static Profile Of(string server, DeviceSession s) =>
+        new(server, s.Username, s.UserId, s.DeviceId, s.Device.SigningSeed, s.Device.BoxSecret, s.IdentitySigningPublicKey,
+            s.IdentityBoxPublicKey, s.AccessToken, s.RefreshToken);
 
     public static string PathIn(string home) => System.IO.Path.Combine(home, "profile.json");
 

@@ -20,12 +20,11 @@ public sealed partial class CliCoverageTests
     [Fact]
     public void EveryVerb_IsRunByATestAgainstTheRealServer()
     {
-        var tests = Path.Combine(RepositoryRoot(), "tests", "Vault.Cli.Tests");
+        var tests = Path.Combine(Repository.Root, "tests", "Vault.Cli.Tests");
         var sources = Directory.EnumerateFiles(tests, "*.cs")
             .Where(f => Path.GetFileName(f) is not ("CliUsageTests.cs" or "CliCoverageTests.cs"))
             .Select(File.ReadAllText).ToList();
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
-        var walkthrough = Regex.Match(readme, "<!-- walkthrough:start -->(.*?)<!-- walkthrough:end -->", RegexOptions.Singleline).Groups[1].Value;
+        var walkthrough = Repository.Walkthrough();
 
         var untested = Verbs().Where(v =>
         {
@@ -59,17 +58,5 @@ public sealed partial class CliCoverageTests
         }
         Assert.True(found.Count >= 34, $"only {found.Count} verbs found");
         return found;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Vault.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Vault.sln not found above " + AppContext.BaseDirectory);
     }
 }

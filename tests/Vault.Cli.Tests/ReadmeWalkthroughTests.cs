@@ -58,10 +58,9 @@ public sealed partial class ReadmeWalkthroughTests : IAsyncLifetime
     /// <summary>The lines of the walkthrough block, without blank lines, comments and the code fence.</summary>
     private static List<string> Walkthrough()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
-        var block = Regex.Match(readme, "<!-- walkthrough:start -->(.*?)<!-- walkthrough:end -->", RegexOptions.Singleline);
-        Assert.True(block.Success, "README.md has no walkthrough block");
-        return block.Groups[1].Value.Split('\n').Select(l => StripComment(l).Trim())
+        var block = Repository.Walkthrough();
+        Assert.True(block.Length > 0, "README.md has no walkthrough block");
+        return block.Split('\n').Select(l => StripComment(l).Trim())
             .Where(l => l.Length > 0 && !l.StartsWith("```", StringComparison.Ordinal)).ToList();
     }
 
@@ -215,18 +214,6 @@ public sealed partial class ReadmeWalkthroughTests : IAsyncLifetime
             }
         }
         return line;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Vault.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Vault.sln not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex(@"^([A-Z_]+)=\$\(vault (.*)\)$")]

@@ -13,7 +13,7 @@ internal sealed partial class Context
             throw new CliException($"{work} already exists and is not empty: nothing was done.",
                 hint: "Give --work a new or empty directory (the demo keeps its accounts' keys and passphrases there).");
         }
-        CreatePrivateDirectory(work);
+        Profiles.CreatePrivateDirectory(work);
         var stage = new DemoStage(stdout, Lang == "nl");
         stdout.WriteLine(stage.T(
             $"Vault demo against {server}. Its files (each person's device as a VAULT_HOME, their passphrase, the files, " +
@@ -49,17 +49,5 @@ internal sealed partial class Context
     {
         stage.Summary(stopped: true);
         return false;
-    }
-
-    private static void CreatePrivateDirectory(string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-        }
-        else
-        {
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
     }
 }

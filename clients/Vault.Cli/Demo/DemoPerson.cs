@@ -35,7 +35,7 @@ internal sealed class DemoPerson
     public static async Task<DemoPerson> JoinAsync(Func<VaultClient> newClient, string server, string work, string code, string name)
     {
         var home = Path.Combine(work, "people", name);
-        Directory.CreateDirectory(home);
+        Profiles.CreatePrivateDirectory(home);
         var passphrase = NewPassphrase();
         var passphraseFile = Path.Combine(home, "passphrase");
         WritePrivate(passphraseFile, passphrase + "\n");
@@ -55,8 +55,7 @@ internal sealed class DemoPerson
     public Profile ProfileOf(string server)
     {
         var s = Client.Session!;
-        return new Profile(server, s.Username, s.UserId, s.DeviceId, s.Device.SigningSeed, s.Device.BoxSecret,
-            s.IdentitySigningPublicKey, s.IdentityBoxPublicKey, s.AccessToken, s.RefreshToken) { AuditKey = s.AuditKey };
+        return Profile.Of(server, s) with { AuditKey = s.AuditKey };
     }
 
     /// <summary>What an authenticator app would show now (each code is accepted once: every account signs in once).</summary>
@@ -69,12 +68,7 @@ internal sealed class DemoPerson
 
     private static void WritePrivate(string path, string text)
     {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        using var writer = new StreamWriter(new FileStream(path, options));
+        using var writer = new StreamWriter(Profile.CreatePrivateFile(path, FileMode.CreateNew));
         writer.Write(text);
     }
 }
